@@ -1,0 +1,61 @@
+# edubase — the two set-up commands are `make demo` and `make test`; both install everything.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP_PY := $(VENV)/.installed
+STAMP_JS := node_modules/.installed
+VENDOR := src/edubase/core/static/vendor
+HOST ?= 127.0.0.1
+PORT ?= 8000
+PYTEST_ARGS ?=
+
+.PHONY: install test test-postgres lint demo serve bench bench-crypto clean
+
+install: $(STAMP_PY) $(STAMP_JS) $(VENDOR)/.copied
+
+$(STAMP_PY): requirements.lock pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade 'pip>=24'
+	$(BIN)/python -m pip install --quiet -r requirements.lock
+	$(BIN)/python -m pip install --quiet --no-deps -e .
+	touch $@
+
+$(STAMP_JS): package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/.copied: $(STAMP_JS)
+	mkdir -p $(VENDOR)/tabler $(VENDOR)/htmx $(VENDOR)/echarts
+	cp node_modules/@tabler/core/dist/css/tabler.min.css $(VENDOR)/tabler/
+	cp node_modules/@tabler/core/dist/js/tabler.min.js $(VENDOR)/tabler/
+	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
+	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	touch $@
+
+## make test: install everything, run the whole suite (SQLite unless EDUBASE_DATABASE_URL is set)
+test: install
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: install
+	$(BIN)/ruff check src tests bench
+	$(BIN)/ruff format --check src tests bench
+	$(BIN)/mypy
+	$(BIN)/lint-imports
+	$(BIN)/edubase makemigrations --check --dry-run
+
+## make demo: install, migrate, build the demo province, serve the console on http://$(HOST):$(PORT)/
+demo: install
+	$(BIN)/edubase migrate --noinput
+	$(BIN)/edubase demo
+	$(BIN)/edubase collectstatic --noinput --verbosity 0
+	$(BIN)/edubase crypto selftest --quick
+	$(BIN)/edubase serve --bind $(HOST):$(PORT)
+
+bench: bench-crypto
+
+bench-crypto: install
+	$(BIN)/python bench/crypto_bench.py
+
+clean:
+	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -1,0 +1,1 @@
+"""Shared mechanics with no business rules: errors, request ids, health, serving."""

@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class FieldAppConfig(AppConfig):
+    name = "tests.fieldapp"
+    label = "fieldapp"

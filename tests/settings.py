@@ -1,0 +1,16 @@
+"""Test settings: a private var/ dir and master key per test process, plus a test-only app
+with encrypted-field models. Set before the project's settings are read."""
+
+import os
+import secrets
+import tempfile
+
+os.environ["EDUBASE_VAR_DIR"] = tempfile.mkdtemp(prefix="edubase-test-var-")
+os.environ.setdefault("EDUBASE_MASTER_KEY", secrets.token_hex(16))
+os.environ.setdefault("EDUBASE_SECRET_KEY", secrets.token_urlsafe(50))
+
+from edubase.settings import *  # noqa: F403
+from edubase.settings import INSTALLED_APPS
+
+INSTALLED_APPS = [*INSTALLED_APPS, "tests.fieldapp"]
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests create many users
