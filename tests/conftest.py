@@ -21,3 +21,11 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  
     if STRICT and report.skipped and not hasattr(report, "wasxfail"):
         report.outcome = "failed"
         report.longrepr = f"skipped in strict mode (EDUBASE_STRICT_SKIPS=1): {report.longrepr}"
+
+
+@pytest.fixture
+def world(db):  # type: ignore[no-untyped-def]
+    """The small province with its personas (see tests/factories.py)."""
+    from tests.factories import build_world
+
+    return build_world()

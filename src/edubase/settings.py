@@ -58,9 +58,33 @@ INSTALLED_APPS = [
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
     "ninja",
+    "treebeard",
+    "django_htmx",
     "edubase.core",
     "edubase.crypto",
+    "edubase.orgs",
+    "edubase.people",
+    "edubase.accounts",
+    "edubase.console",
 ]
+
+AUTH_USER_MODEL = "accounts.User"
+LOGIN_URL = "console:login"
+LOGIN_REDIRECT_URL = "console:home"
+LOGOUT_REDIRECT_URL = "console:login"
+PASSWORD_HASHERS = [
+    "edubase.accounts.hashers.PBKDF2SM3PasswordHasher",
+    "django.contrib.auth.hashers.Argon2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+]
+#: lockout: this many failures for one username within the window lock it for the window
+EDUBASE_LOGIN_MAX_FAILURES = int(os.environ.get("EDUBASE_LOGIN_MAX_FAILURES", "5"))
+EDUBASE_LOGIN_LOCK_MINUTES = int(os.environ.get("EDUBASE_LOGIN_LOCK_MINUTES", "15"))
+#: idle timeout: the session expires after this many seconds without a request
+SESSION_COOKIE_AGE = int(os.environ.get("EDUBASE_SESSION_IDLE_SECONDS", "1800"))
+SESSION_SAVE_EVERY_REQUEST = True
+SESSION_EXPIRE_AT_BROWSER_CLOSE = True
+SESSION_COOKIE_SAMESITE = "Lax"
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
@@ -72,6 +96,7 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
+    "django_htmx.middleware.HtmxMiddleware",
     "edubase.core.middleware.RequestIdMiddleware",
 ]
 

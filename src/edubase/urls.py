@@ -7,7 +7,8 @@ from edubase.api import api
 from edubase.core import views as core_views
 
 urlpatterns = [
-    path("", core_views.home, name="home"),
+    path("", include("edubase.console.urls")),
+    path("status", core_views.home, name="status"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),
     path("admin/", admin.site.urls),

@@ -6,14 +6,14 @@ pytestmark = pytest.mark.django_db
 
 
 def test_home_page_shows_health_in_chinese(client):
-    response = client.get("/")
+    response = client.get("/status")
     assert response.status_code == 200
     body = response.content.decode()
     assert "实例运行状态" in body and "native" in body and 'lang="zh-hans"' in body
 
 
 def test_home_page_in_english(client):
-    response = client.get("/", HTTP_ACCEPT_LANGUAGE="en")
+    response = client.get("/status", HTTP_ACCEPT_LANGUAGE="en")
     assert response.status_code == 200
 
 

@@ -1,0 +1,1 @@
+"""Users, roles as data, scoped role assignments, API tokens, login security."""

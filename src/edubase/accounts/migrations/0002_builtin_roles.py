@@ -1,0 +1,17 @@
+from django.db import migrations
+
+
+def seed_roles(apps, schema_editor):
+    from edubase.accounts.permissions import BUILTIN_ROLES
+
+    Role = apps.get_model("accounts", "Role")
+    for code, name, description, permissions in BUILTIN_ROLES:
+        Role.objects.update_or_create(
+            code=code,
+            defaults={"name": name, "description": description, "permissions": permissions, "builtin": True},
+        )
+
+
+class Migration(migrations.Migration):
+    dependencies = [("accounts", "0001_initial")]
+    operations = [migrations.RunPython(seed_roles, migrations.RunPython.noop)]

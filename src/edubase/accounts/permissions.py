@@ -1,0 +1,51 @@
+"""Permission codes and the built-in roles (roles are data; these are seeded by migration)."""
+
+from __future__ import annotations
+
+from django.utils.translation import gettext_lazy as _
+
+#: every permission code known to edubase, with a Chinese label
+PERMISSIONS: dict[str, str] = {
+    "orgs.view": "查看机构",
+    "orgs.change": "维护机构与学校",
+    "people.view": "查看人员",
+    "people.change": "维护人员与学籍/任职",
+    "people.import": "批量导入人员",
+    "people.reveal": "查看完整证件号码与手机号码",
+    "accounts.view": "查看用户与角色",
+    "accounts.manage": "管理用户与授权",
+    "audit.view": "查看审计日志",
+}
+
+_ALL = list(PERMISSIONS)
+_ADMIN = [
+    "orgs.view",
+    "orgs.change",
+    "people.view",
+    "people.change",
+    "people.import",
+    "accounts.view",
+    "accounts.manage",
+    "audit.view",
+]
+
+#: (code, name, description, permissions)
+BUILTIN_ROLES: list[tuple[str, str, str, list[str]]] = [
+    ("province_admin", "省级管理员", "全省机构、人员、账号与审计", _ALL),
+    ("city_admin", "市级管理员", "本市及下辖县区、学校", _ADMIN),
+    ("county_admin", "县级管理员", "本县区及下辖学校", _ADMIN),
+    (
+        "school_admin",
+        "学校管理员",
+        "本校人员与账号",
+        ["orgs.view", "people.view", "people.change", "people.import", "accounts.view", "accounts.manage"],
+    ),
+    ("security_officer", "网络安全员", "网络安全监测与处置", ["orgs.view", "audit.view"]),
+    ("data_officer", "数据专员", "数据治理，可查看完整个人信息（留痕）", ["orgs.view", "people.view", "people.reveal"]),
+    ("reviewer", "审核员", "审批与评审", ["orgs.view", "people.view"]),
+    ("teacher", "教师", "本校教学", ["orgs.view", "people.view"]),
+    ("student", "学生", "本人学习", ["orgs.view"]),
+    ("auditor", "审计员", "只读查看审计日志", ["orgs.view", "audit.view"]),
+]
+
+ROLE_LABEL = _("角色")

@@ -1,0 +1,1 @@
+"""The web console: layout, navigation, dashboard and the pages of every domain."""

@@ -1,0 +1,5 @@
+"""API routes of core (mounted by edubase.api)."""
+
+from ninja import Router
+
+router = Router()
