@@ -46,7 +46,7 @@ def _parse_names(text: str) -> tuple[str | None, tuple[str, ...]]:
         m = _ENTRY.match(part.strip())
         if not m:
             continue
-        start, end, name = m.group(1), m.group(2), m.group(3).strip()
+        end, name = m.group(2), m.group(3).strip()
         names.append(name)
         bracketed = part.strip().startswith("[")
         current = name if (not bracketed or (end is None)) else None
@@ -98,9 +98,8 @@ def current_prefectures(province: str = "41") -> list[Division]:
     for code, d in sorted(divisions().items()):
         if not code.startswith(province) or not d.current or d.name in _NOT_A_DIVISION:
             continue
-        if (code.endswith("00") and not code.endswith("0000") and code[2:4] != "90") or (
-            code[2:4] == "90" and not code.endswith("00")
-        ):
+        directly_administered = code[2:4] == "90"
+        if directly_administered != code.endswith("00") and not code.endswith("0000"):
             found.append(d)
     return found
 
