@@ -10,7 +10,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 PYTEST_ARGS ?=
 
-.PHONY: install test test-postgres lint demo serve bench bench-crypto clean
+.PHONY: install browser test test-postgres lint demo serve bench bench-crypto clean
 
 install: $(STAMP_PY) $(STAMP_JS) $(VENDOR)/.copied
 
@@ -33,8 +33,18 @@ $(VENDOR)/.copied: $(STAMP_JS)
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
 	touch $@
 
+## browser: Debian's chromium for the browser tests (never a browser download); best effort when not root
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = "0" ] && command -v apt-get >/dev/null; then \
+	    (apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1 || \
+	     (apt-get update -qq >/dev/null 2>&1 && apt-get install -y -qq chromium fonts-noto-cjk >/dev/null 2>&1)) \
+	     || echo "chromium could not be installed: browser tests will be skipped"; \
+	  else echo "chromium absent and not root: browser tests will be skipped"; fi; \
+	fi
+
 ## make test: install everything, run the whole suite (SQLite unless EDUBASE_DATABASE_URL is set)
-test: install
+test: install browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: install
