@@ -54,18 +54,25 @@ lint: install
 	$(BIN)/lint-imports
 	$(BIN)/edubase makemigrations --check --dry-run
 
-## make demo: install, migrate, build the demo province, serve the console on http://$(HOST):$(PORT)/
+## make demo: install, migrate, build the demo province (prints the demo logins), serve the console
+## on http://$(HOST):$(PORT)/ ; DEMO_SCALE=N sets the number of schools (default 2000, ~20 persons each)
 demo: install
 	$(BIN)/edubase migrate --noinput
-	$(BIN)/edubase demo
 	$(BIN)/edubase collectstatic --noinput --verbosity 0
 	$(BIN)/edubase crypto selftest --quick
-	$(BIN)/edubase serve --bind $(HOST):$(PORT)
+	$(BIN)/edubase demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) --bind $(HOST):$(PORT)
 
-bench: bench-crypto
+bench: bench-crypto bench-foundation
 
 bench-crypto: install
 	$(BIN)/python bench/crypto_bench.py
+
+## make bench-foundation: console reads at 50,000 schools / ~1M persons on SQLite (and PostgreSQL when
+## EDUBASE_DATABASE_URL names an empty database of its own); BENCH_SCALE=2000 for a quick run
+.PHONY: bench-foundation
+bench-foundation: install
+	command -v wrk >/dev/null || apt-get install -y wrk >/dev/null || echo "未能安装 wrk：跳过 HTTP 压测"
+	$(BIN)/python bench/foundation_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

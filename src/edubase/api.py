@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -61,6 +62,8 @@ def _envelope(request: HttpRequest, code: str, message: str, status: int, detail
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    # the error is answered, not raised, so ATOMIC_REQUESTS would commit earlier writes of this request
+    transaction.set_rollback(True)
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 

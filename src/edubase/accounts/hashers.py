@@ -17,4 +17,4 @@ class PBKDF2SM3PasswordHasher(PBKDF2PasswordHasher):
 
     algorithm = "pbkdf2_sm3"
     iterations = 600_000
-    digest = _sm3
+    digest = staticmethod(_sm3)

@@ -32,7 +32,7 @@ def token_digest(token: str) -> str:
 
 def authenticate_token(token: str, *, now: datetime | None = None) -> User | None:
     """The user behind a valid, unrevoked, unexpired token, narrowed to the token's permissions."""
-    parts = token.split("_")
+    parts = token.split("_", 2)  # the secret itself may contain "_"
     if len(parts) != 3 or parts[0] != "eb":
         return None
     row = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()

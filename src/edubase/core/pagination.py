@@ -5,6 +5,7 @@ from __future__ import annotations
 import base64
 from typing import Any
 
+from django.core.exceptions import ValidationError as DjangoValidationError
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from ninja import Field, Schema
@@ -42,7 +43,11 @@ class CursorPagination(PaginationBase):
     ) -> dict[str, Any]:
         qs = queryset.order_by("pk")
         if pagination.cursor:
-            qs = qs.filter(pk__gt=_decode(pagination.cursor))
+            try:
+                after = queryset.model._meta.pk.to_python(_decode(pagination.cursor))
+            except (DjangoValidationError, ValueError, TypeError) as exc:
+                raise ValidationFailed("分页游标无效", details={"cursor": pagination.cursor}) from exc
+            qs = qs.filter(pk__gt=after)
         page = list(qs[: pagination.limit + 1])
         more = len(page) > pagination.limit
         page = page[: pagination.limit]

@@ -100,7 +100,13 @@ class Enrolment(models.Model):
                 fields=["person"], condition=models.Q(end__isnull=True), name="people_one_open_enrolment"
             ),
         ]
-        indexes = [models.Index(fields=["school", "end"], name="people_enrol_school_end")]
+        indexes = [
+            models.Index(fields=["school", "end"], name="people_enrol_school_end"),
+            # open members of an org, read from the index alone (scope filters in people.selectors)
+            models.Index(
+                fields=["school", "person"], condition=models.Q(end__isnull=True), name="people_enrol_open_school"
+            ),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.school_id}"
@@ -119,7 +125,10 @@ class Employment(models.Model):
     class Meta:
         verbose_name = _("任职")
         verbose_name_plural = _("任职")
-        indexes = [models.Index(fields=["org", "end"], name="people_employ_org_end")]
+        indexes = [
+            models.Index(fields=["org", "end"], name="people_employ_org_end"),
+            models.Index(fields=["org", "person"], condition=models.Q(end__isnull=True), name="people_employ_open_org"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.person_id}@{self.org_id}"
