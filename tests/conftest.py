@@ -29,3 +29,13 @@ def world(db):  # type: ignore[no-untyped-def]
     from tests.factories import build_world
 
     return build_world()
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():  # type: ignore[no-untyped-def]
+    """Cached figures (the dashboard) never leak from one test into the next."""
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()

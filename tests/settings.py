@@ -14,3 +14,4 @@ from edubase.settings import INSTALLED_APPS
 
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.fieldapp"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests create many users
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

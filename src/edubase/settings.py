@@ -152,6 +152,15 @@ STORAGES = {
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedStaticFilesStorage"},
 }
 
+# Shared by the gunicorn workers of one machine; Redis when scaled out (EDUBASE_CACHE_URL=redis://…).
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": os.environ["EDUBASE_CACHE_URL"]}
+        if os.environ.get("EDUBASE_CACHE_URL", "").startswith("redis")
+        else {"BACKEND": "django.core.cache.backends.filebased.FileBasedCache", "LOCATION": str(VAR_DIR / "cache")}
+    )
+}
+
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SECURE = _env_bool("EDUBASE_SECURE_COOKIES", not DEBUG and _env_bool("EDUBASE_HTTPS"))
 CSRF_COOKIE_SECURE = SESSION_COOKIE_SECURE

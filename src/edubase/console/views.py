@@ -35,6 +35,7 @@ from edubase.accounts import services as account_services
 from edubase.accounts.permissions import PERMISSIONS
 from edubase.console import forms
 from edubase.core import selectors as core_selectors
+from edubase.console.dashboard import dashboard_for
 from edubase.core.errors import DomainError, NotFound, PermissionDenied
 from edubase.core.scope import has_anywhere
 from edubase.orgs import imports as org_imports
@@ -49,6 +50,8 @@ PAGE_SIZE = 50
 
 
 def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    # answered, not raised: without this ATOMIC_REQUESTS would commit the request's earlier writes
+    transaction.set_rollback(True)
     return render(request, "console/error.html", {"failure": error}, status=error.status)
 
 
@@ -119,17 +122,17 @@ def logout_view(request: HttpRequest) -> HttpResponse:
 @require_GET
 def home(request: HttpRequest) -> HttpResponse:
     """Dashboard: totals and schools by prefecture and by category within the actor's scope."""
-    user = request.user
-    context: dict[str, Any] = {"has_orgs": has_anywhere(user, "orgs.view")}
-    if context["has_orgs"]:
-        counts = org_selectors.dashboard_counts(user)
+    figures = dashboard_for(request.user)
+    counts = figures["counts"]
+    context: dict[str, Any] = {"has_orgs": counts is not None, "as_of": figures["as_of"]}
+    if counts is not None:
         context["counts"] = counts
         context["chart_prefecture"] = [
             {"name": row["name"], "value": row["schools"]} for row in counts["by_prefecture"]
         ]
         context["chart_category"] = [{"name": row["label"], "value": row["schools"]} for row in counts["by_category"]]
-    if has_anywhere(user, "people.view"):
-        context["members"] = people_selectors.count_members(user)
+    if figures["members"] is not None:
+        context["members"] = figures["members"]
     return render(request, "console/home.html", context)
 
 
