@@ -1,9 +1,10 @@
 """The console in a real browser (headless Debian chromium through Playwright).
 
 The province admin signs in, sees the dashboard charts, opens the org tree and expands
-nodes (htmx lazy loading), filters the school list by prefecture, finds a person by exact citizen ID and sees the masked ID on
-the person page, then reveals it (htmx POST with the CSRF header) and finds the reveal
-in the audit log. Screenshots go to ``tmp_path``. Every request must stay on the live server: nothing from a CDN.
+nodes (htmx lazy loading), filters the school list by prefecture, finds a person by
+exact citizen ID and sees the masked ID on the person page, then reveals it (htmx POST
+with the CSRF header) and finds the reveal in the audit log. Screenshots go to
+``tmp_path``. Every request must stay on the live server: nothing from a CDN.
 """
 
 from __future__ import annotations

@@ -34,8 +34,8 @@ from edubase.accounts import selectors as account_selectors
 from edubase.accounts import services as account_services
 from edubase.accounts.permissions import PERMISSIONS
 from edubase.console import forms
-from edubase.core import selectors as core_selectors
 from edubase.console.dashboard import dashboard_for
+from edubase.core import selectors as core_selectors
 from edubase.core.errors import DomainError, NotFound, PermissionDenied
 from edubase.core.scope import has_anywhere
 from edubase.orgs import imports as org_imports

@@ -4,14 +4,13 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
-
     dependencies = [
-        ('orgs', '0001_initial'),
+        ("orgs", "0001_initial"),
     ]
 
     operations = [
         migrations.AddIndex(
-            model_name='org',
-            index=models.Index(fields=['kind', 'status', 'region_code', 'school_category'], name='orgs_org_dashboard'),
+            model_name="org",
+            index=models.Index(fields=["kind", "status", "region_code", "school_category"], name="orgs_org_dashboard"),
         ),
     ]
