@@ -575,6 +575,8 @@ def main() -> int:
             print("需要设置 EDUBASE_DATABASE_URL=postgres://…（专用于基准的空数据库）", file=sys.stderr)
             return 2
         databases.remove("postgres")
+    DATA.mkdir(parents=True, exist_ok=True)
+    (DATA / ".gitignore").write_text("*\n", encoding="utf-8")  # the province data stays out of git
     status = 0
     for database in databases:
         env = dict(os.environ)

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import AuthenticationError, HttpError
@@ -20,6 +19,7 @@ import edubase
 from edubase.accounts.tokens import authenticate_token
 from edubase.core.errors import DomainError
 from edubase.core.health import current_health
+from edubase.core.middleware import abort_writes
 
 
 class TokenAuth(HttpBearer):
@@ -62,8 +62,7 @@ def _envelope(request: HttpRequest, code: str, message: str, status: int, detail
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    # the error is answered, not raised, so ATOMIC_REQUESTS would commit earlier writes of this request
-    transaction.set_rollback(True)
+    abort_writes()  # answered, not raised: the request's earlier writes must not commit
     return api.create_response(request, exc.as_dict(), status=exc.status)
 
 

@@ -82,7 +82,7 @@ EDUBASE_LOGIN_MAX_FAILURES = int(os.environ.get("EDUBASE_LOGIN_MAX_FAILURES", "5
 EDUBASE_LOGIN_LOCK_MINUTES = int(os.environ.get("EDUBASE_LOGIN_LOCK_MINUTES", "15"))
 #: idle timeout: the session expires after this many seconds without a request
 SESSION_COOKIE_AGE = int(os.environ.get("EDUBASE_SESSION_IDLE_SECONDS", "1800"))
-SESSION_SAVE_EVERY_REQUEST = True
+SESSION_SAVE_EVERY_REQUEST = False  # IdleTimeoutMiddleware slides the expiry at most once a minute
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 SESSION_COOKIE_SAMESITE = "Lax"
 
@@ -94,10 +94,12 @@ MIDDLEWARE = [
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
+    "edubase.core.middleware.IdleTimeoutMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "edubase.core.middleware.RequestIdMiddleware",
+    "edubase.core.middleware.AtomicWritesMiddleware",
 ]
 
 ROOT_URLCONF = "edubase.urls"
@@ -127,7 +129,8 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;",
         "transaction_mode": "IMMEDIATE",
     }
-DATABASES["default"]["ATOMIC_REQUESTS"] = True
+# Writes are atomic per request through AtomicWritesMiddleware (reads run without a transaction).
+DATABASES["default"]["ATOMIC_REQUESTS"] = False
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_PASSWORD_VALIDATORS = [

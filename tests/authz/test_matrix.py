@@ -250,6 +250,8 @@ class Rule:
     public: bool = False  # no sign-in needed
     everything_only: bool = False  # only everything-scope (superusers); no persona has it
     signed_in_redirects: bool = False  # the sign-in page sends a signed-in user home
+    #: personas whose scope does not hold the route's SECOND object (e.g. a transfer's source school)
+    refused: frozenset[str] = frozenset()
     note: str = ""
 
     def variants(self) -> tuple[str, ...]:
@@ -344,7 +346,9 @@ API_RULES: dict[str, Rule] = {
         params={"person_id": "transferee"},
         body=lambda c, v: {"to_school_id": c.obj("school", v).pk, "start": "2025-09-01"},
         ok=frozenset({201}),
-        note="the receiving school handles a transfer: the destination is what is scoped",
+        refused=frozenset({"school_admin", "county_admin"}),
+        note="both schools must be in scope: the transferee studies at 金水区 (郑州), so only the city "
+        "and the province may move them; the destination decides in/out",
     ),
     "POST /people/{person_id}/reveal": Rule(
         perm="people.reveal", params={"person_id": "person"}, body=lambda c, v: {"field": "id_number"}
@@ -527,6 +531,8 @@ def _expected(route: str, rule: Rule, persona: str, variant: str) -> frozenset[i
         if rule.out is not None:
             return rule.out
         return frozenset({404}) if rule.params else DENIED
+    if persona in rule.refused:
+        return frozenset({403})
     return rule.ok
 
 

@@ -172,14 +172,22 @@ def test_enrolling_into_another_school_is_404_for_the_school(world):
     assert response.status_code == 404
 
 
-def test_transfer_by_the_receiving_school(world):
-    school_c_admin = make_user("school_c_admin", role="school_admin", org=world.school_c)
-    client = client_for(school_c_admin)
+def test_transfer_by_a_city_admin_over_both_schools(world):
+    school_b_admin = make_user("school_b_admin", role="school_admin", org=world.school_b)
+    refused = post(
+        client_for(school_b_admin),
+        f"/{world.student_person.pk}/transfer",
+        {"to_school_id": world.school_b.pk, "start": "2025-03-01"},
+    )
+    assert refused.status_code == 403
     response = post(
-        client, f"/{world.student_person.pk}/transfer", {"to_school_id": world.school_c.pk, "start": "2025-03-01"}
+        client_for(world.city_admin),
+        f"/{world.student_person.pk}/transfer",
+        {"to_school_id": world.school_b.pk, "start": "2025-03-01"},
     )
     assert response.status_code == 201, response.content
-    assert Enrolment.objects.get(person=world.student_person, end__isnull=True).school == world.school_c
+    client = client_for(school_b_admin)
+    assert Enrolment.objects.get(person=world.student_person, end__isnull=True).school == world.school_b
     assert client.get(f"{API}/{world.student_person.pk}").status_code == 200
     assert client_for(world.school_admin).get(f"{API}/{world.student_person.pk}").status_code == 404
 

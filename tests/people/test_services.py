@@ -151,10 +151,19 @@ def test_end_membership_needs_scope_on_its_org(world):
 # --- transfer ---------------------------------------------------------------------------------
 
 
-def test_transfer_is_done_by_the_receiving_school(world):
+def test_a_receiving_school_alone_cannot_pull_another_schools_student(world):
+    school_c_admin = make_user("school_c_admin", role="school_admin", org=world.school_c)
+    with pytest.raises(PermissionDenied, match="同时管辖"):
+        services.transfer_student(
+            actor=school_c_admin, person=world.student_person, to_school=world.school_c, start=dt.date(2025, 3, 1)
+        )
+    assert Enrolment.objects.get(person=world.student_person, end__isnull=True).school == world.school_a
+
+
+def test_transfer_is_done_by_an_administrator_over_both_schools(world):
     school_c_admin = make_user("school_c_admin", role="school_admin", org=world.school_c)
     new = services.transfer_student(
-        actor=school_c_admin, person=world.student_person, to_school=world.school_c, start=dt.date(2025, 3, 1)
+        actor=world.province_admin, person=world.student_person, to_school=world.school_c, start=dt.date(2025, 3, 1)
     )
     old = Enrolment.objects.get(person=world.student_person, school=world.school_a)
     assert old.end == dt.date(2025, 2, 28)

@@ -37,6 +37,7 @@ from edubase.console import forms
 from edubase.console.dashboard import dashboard_for
 from edubase.core import selectors as core_selectors
 from edubase.core.errors import DomainError, NotFound, PermissionDenied
+from edubase.core.middleware import abort_writes
 from edubase.core.scope import has_anywhere
 from edubase.orgs import imports as org_imports
 from edubase.orgs import selectors as org_selectors
@@ -50,8 +51,7 @@ PAGE_SIZE = 50
 
 
 def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    # answered, not raised: without this ATOMIC_REQUESTS would commit the request's earlier writes
-    transaction.set_rollback(True)
+    abort_writes()  # answered, not raised: the request's earlier writes must not commit
     return render(request, "console/error.html", {"failure": error}, status=error.status)
 
 

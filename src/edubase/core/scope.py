@@ -37,6 +37,27 @@ class Actor(Protocol):
         ...
 
 
+#: the materialised-path alphabet of ``orgs.Org`` (treebeard's default), in sort order
+_ALPHABET = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+
+
+def _successor(path: str) -> str | None:
+    """The smallest path, in the same alphabet, greater than every path starting with ``path``."""
+    chars = list(path)
+    for i in range(len(chars) - 1, -1, -1):
+        position = _ALPHABET.find(chars[i])
+        if position == -1:
+            raise ValueError(f"path {path!r} is outside the materialised-path alphabet")
+        if position + 1 < len(_ALPHABET):
+            return "".join(chars[:i]) + _ALPHABET[position + 1]
+    return None
+
+
+def subtree_q(path: str, path_field: str = "path") -> Q:
+    """Rows whose org path is ``path`` or below it, as an index-friendly range."""
+    return Scope("", (path,)).q(path_field)
+
+
 def _minimal(paths: Iterable[str]) -> tuple[str, ...]:
     """Drop paths covered by an ancestor path already in the set."""
     kept: list[str] = []
@@ -59,14 +80,23 @@ class Scope:
         return not self.everything and not self.paths
 
     def q(self, path_field: str = "path") -> Q:
-        """Filter for rows whose org path lies in scope (an impossible filter when empty)."""
+        """Filter for rows whose org path lies in scope (an impossible filter when empty).
+
+        Written as a range ``path >= P AND path < successor(P)`` rather than ``LIKE 'P%'``:
+        both databases answer a range from the path index, whatever the collation, while
+        SQLite never uses an index for ``LIKE … ESCAPE``.
+        """
         if self.everything:
             return Q()
         if not self.paths:
             return Q(pk__in=[])
         query = Q()
         for path in self.paths:
-            query |= Q(**{f"{path_field}__startswith": path})
+            upper = _successor(path)
+            bounds = {f"{path_field}__gte": path}
+            if upper is not None:
+                bounds[f"{path_field}__lt"] = upper
+            query |= Q(**bounds)
         return query
 
     def covers(self, path: str) -> bool:

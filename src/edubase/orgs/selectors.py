@@ -8,7 +8,7 @@ from typing import Any
 from django.db.models import Count, Q, QuerySet
 
 from edubase.core.errors import NotFound
-from edubase.core.scope import scope_for
+from edubase.core.scope import scope_for, subtree_q
 from edubase.orgs.models import Org, OrgHistory, OrgKind, OrgStatus, SchoolCode
 from edubase.orgs.standards import gb2260
 from edubase.orgs.standards.school_categories import category_label
@@ -25,7 +25,7 @@ def orgs_for(actor: Any, *, permission: str = "orgs.view") -> QuerySet[Org]:
 def _subtree_of_code(code: str) -> Q:
     """Nodes at or below the org whose code is ``code`` (nothing if there is none)."""
     path = Org.objects.filter(code=code).values_list("path", flat=True).first()
-    return Q(path__startswith=path) if path else Q(pk__in=[])
+    return subtree_q(path) if path else Q(pk__in=[])
 
 
 def schools_for(
@@ -58,7 +58,7 @@ def children_of(actor: Any, parent: Org | None) -> QuerySet[Org]:
         if scope.everything:
             return Org.objects.filter(depth=1).order_by("path")
         return Org.objects.filter(path__in=scope.paths).order_by("path")
-    return Org.objects.filter(scope.q("path"), path__startswith=parent.path, depth=parent.depth + 1).order_by("path")
+    return Org.objects.filter(scope.q("path"), subtree_q(parent.path), depth=parent.depth + 1).order_by("path")
 
 
 def get_org(actor: Any, *, pk: int, permission: str = "orgs.view") -> Org:

@@ -25,7 +25,7 @@ from uuid import UUID
 from django.db.models import Exists, OuterRef, Q, QuerySet
 
 from edubase.core.errors import NotFound
-from edubase.core.scope import Scope, has_anywhere, scope_for
+from edubase.core.scope import Scope, has_anywhere, scope_for, subtree_q
 from edubase.orgs.models import Org
 from edubase.people.models import Employment, Enrolment, Person, PersonEvent
 from edubase.people.standards.gb11643 import normalize_id_number
@@ -260,8 +260,8 @@ def count_members(actor: Any, *, org: Org | None = None) -> dict[str, int]:
         enrolments = enrolments.filter(scope.q("school__path"))
         employments = employments.filter(scope.q("org__path"))
     if org is not None:
-        enrolments = enrolments.filter(school__path__startswith=org.path)
-        employments = employments.filter(org__path__startswith=org.path)
+        enrolments = enrolments.filter(subtree_q(org.path, "school__path"))
+        employments = employments.filter(subtree_q(org.path, "org__path"))
     return {
         "students": enrolments.count(),
         "staff": employments.values("person_id").distinct().count(),

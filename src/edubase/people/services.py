@@ -485,7 +485,11 @@ def transfer_student(
 ) -> Enrolment:
     """Transfer (转学): end the open enrolment the day before ``start`` and open one at ``to_school``.
 
-    Initiated by the receiving school: needs ``people.change`` on ``to_school``."""
+    Needs ``people.change`` on BOTH schools, so the move is done by an administrator whose
+    scope holds both (the county for a move within a county, the city or province above
+    that). A receiving school cannot pull another school's student record on its own;
+    school-to-school requests with approval by the sending side come with the workflow
+    engine (issue #4)."""
     require(actor, "people.change", path=to_school.path)
     _require_not_merged(person)
     _require_active(to_school, school=True)
@@ -495,6 +499,8 @@ def transfer_student(
     )
     if current is None:
         raise MembershipConflict("该学生没有在读学籍，请直接办理入学", code="no_open_enrolment")
+    if not scope_for(actor, "people.change").covers(current.school.path):
+        raise PermissionDenied("转学需由同时管辖转出学校和转入学校的教育行政部门办理（例如县区或地市管理员）")
     if current.school_id == to_school.pk:
         raise MembershipConflict("转入学校与当前就读学校相同")
     if start <= current.start:

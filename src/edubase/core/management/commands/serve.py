@@ -15,8 +15,10 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--bind", default=os.environ.get("EDUBASE_BIND", "127.0.0.1:8000"))
-        parser.add_argument("--workers", type=int, default=int(os.environ.get("EDUBASE_WORKERS", "2")))
-        parser.add_argument("--threads", type=int, default=int(os.environ.get("EDUBASE_THREADS", "4")))
+        # CPU-bound rendering: processes, not threads, use the cores (gunicorn's 2×cores+1 rule)
+        default_workers = 2 * (os.cpu_count() or 1) + 1
+        parser.add_argument("--workers", type=int, default=int(os.environ.get("EDUBASE_WORKERS", default_workers)))
+        parser.add_argument("--threads", type=int, default=int(os.environ.get("EDUBASE_THREADS", "2")))
 
     def handle(self, *args: Any, **options: Any) -> None:
         self.stdout.write(f"edubase 控制台：http://{options['bind']}/  （API 文档：/api/v1/docs）")
