@@ -8,7 +8,7 @@ from django.test import RequestFactory
 from edubase.core.middleware import AtomicWritesMiddleware, IdleTimeoutMiddleware, abort_writes
 from edubase.crypto.models import DataKey
 
-pytestmark = pytest.mark.django_db(transaction=True)
+pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)  # like every transactional test here
 
 
 def _write_then(answer_error: bool):
