@@ -528,7 +528,8 @@ def worker(args: argparse.Namespace) -> int:
     credentials = {c.username: c.password for c in report.credentials}
     http: list[HttpResult] = []
     http_note = (
-        f"{args.clients} 个并发连接，每页 {args.seconds} 秒，gunicorn 2 进程 × 4 线程，{args.sessions} 个会话轮换"
+        f"{args.clients} 个并发连接，每页 {args.seconds} 秒，"
+        f"gunicorn {2 * (os.cpu_count() or 1) + 1} 进程 × 2 线程，{args.sessions} 个会话轮换"
     )
     if not args.skip_http:
         http = http_load(credentials, facts["id_numbers"], args.seconds, args.clients, args.sessions)

@@ -54,6 +54,8 @@ class Org(MP_Node):
             models.Index(fields=["kind", "path"], name="orgs_org_kind_path"),
             # covers the dashboard's GROUP BY (SQLite answers it from the index alone)
             models.Index(fields=["kind", "status", "region_code", "school_category"], name="orgs_org_dashboard"),
+            # the tops of the tree (depth 1) are read on every scoped person query
+            models.Index(fields=["depth", "path"], name="orgs_org_depth_path"),
         ]
 
     def __str__(self) -> str:
