@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "edubase.orgs",
     "edubase.people",
     "edubase.accounts",
+    "edubase.workflow",
     "edubase.console",
 ]
 

@@ -41,6 +41,9 @@ from edubase.accounts.permissions import BUILTIN_ROLES
 from edubase.api import api
 from edubase.core import audit
 from edubase.core.models import AuditEvent
+from edubase.workflow import engine
+from edubase.workflow import services as wf_services
+from edubase.workflow.models import ProcessInstance, WorkTask
 from tests.factories import World, citizen_id, make_person, make_user
 
 pytestmark = pytest.mark.django_db
@@ -132,8 +135,10 @@ _KINDS: dict[str, tuple[str, str]] = {
     "own_token": ("own_token", "ly_token"),
     "newcomer": ("newcomer", "newcomer"),
     "transferee": ("jinshui_student", "jinshui_student"),
+    "task": ("task_a", "task_c"),
+    "case": ("case_a", "case_c"),
 }
-_SCOPED_KINDS = {"school", "org", "county", "person", "user", "assignment"}
+_SCOPED_KINDS = {"school", "org", "county", "person", "user", "assignment", "task", "case"}
 
 
 @dataclass
@@ -148,6 +153,10 @@ class Ctx:
     newcomer: Any
     tokens: dict[str, ApiToken]
     events: dict[str, AuditEvent]
+    case_a: ProcessInstance  # a generic approval of school A waiting for 中原区's reviewer
+    case_c: ProcessInstance  # the same for school C (洛阳)
+    task_a: WorkTask
+    task_c: WorkTask
 
     @property
     def user(self) -> User | None:
@@ -209,6 +218,15 @@ def matrix_world(world: World) -> Callable[[str], Ctx]:
         key: audit.record(actor="system", action="matrix.touch", obj=getattr(world, key), org=getattr(world, key))
         for key in ("school_a", "school_b", "school_c")
     }
+    # approvals: the county admin also reviews for 中原区, so one persona is a candidate
+    wf_services.publish_shipped(actor=world.province_admin)
+    RoleAssignment.objects.create(user=world.county_admin, role=Role.objects.get(code="reviewer"), org=world.zhongyuan)
+    cases = {}
+    for key, school, applicant in (("a", world.school_a, world.school_admin), ("c", world.school_c, ly_user)):
+        case = engine.start("generic_approval", subject=school, org=school, actor=applicant)
+        submit = WorkTask.objects.get(instance=case, element_id="submit")
+        engine.complete(submit, actor=applicant, data={"reason": "矩阵测试申请"})
+        cases[key] = (ProcessInstance.objects.get(pk=case.pk), WorkTask.objects.get(instance=case, element_id="review"))
 
     def for_persona(persona: str) -> Ctx:
         return Ctx(
@@ -220,12 +238,28 @@ def matrix_world(world: World) -> Callable[[str], Ctx]:
             newcomer=newcomer,
             tokens=tokens,
             events=events,
+            case_a=cases["a"][0],
+            case_c=cases["c"][0],
+            task_a=cases["a"][1],
+            task_c=cases["c"][1],
         )
 
     return for_persona
 
 
 # --- the expectation table -------------------------------------------------------------------
+
+_NOT_REVIEWERS = frozenset({"province_admin", "city_admin", "school_admin", "teacher", "student"})
+
+
+def _matrix_bpmn() -> str:
+    from pathlib import Path
+
+    import edubase.workflow
+
+    shipped = Path(edubase.workflow.__file__).parent / "processes" / "generic_approval.bpmn"
+    return shipped.read_text(encoding="utf-8").replace('id="generic_approval"', 'id="matrix_approval"')
+
 
 Body = Callable[[Ctx, str], dict[str, Any]]
 Upload = Callable[[Ctx, str], tuple[str, bytes]]
@@ -390,6 +424,35 @@ API_RULES: dict[str, Rule] = {
     # audit
     "GET /audit/events": Rule(perm="audit.view", lists=True, shows=lambda c: str(c.events["school_a"].pk)),
     "GET /audit/verify": Rule(everything_only=True),
+    # workflow: only a candidate of the step may act; who sees the case but is not a candidate gets 403
+    "GET /workflow/tasks": Rule(lists=True),
+    "POST /workflow/tasks/{task_id}/claim": Rule(
+        perm="orgs.view",
+        params={"task_id": "task"},
+        refused=_NOT_REVIEWERS,
+        note="the step belongs to reviewers of the case's county: of the personas only the county admin, "
+        "who also holds the reviewer role on 中原区 in this matrix",
+    ),
+    "POST /workflow/tasks/{task_id}/complete": Rule(
+        perm="orgs.view",
+        params={"task_id": "task"},
+        refused=_NOT_REVIEWERS,
+        body=lambda c, v: {"data": {"decision": "approve"}, "comment": "同意"},
+    ),
+    "POST /workflow/tasks/{task_id}/return": Rule(
+        perm="orgs.view",
+        params={"task_id": "task"},
+        refused=_NOT_REVIEWERS,
+        body=lambda c, v: {"comment": "请补充材料"},
+    ),
+    "GET /workflow/instances/{instance_id}": Rule(perm="orgs.view", params={"instance_id": "case"}),
+    "POST /workflow/definitions": Rule(
+        perm="orgs.change",
+        body=lambda c, v: {"key": "matrix_approval", "name": "矩阵测试流程", "bpmn_xml": _matrix_bpmn()},
+        ok=frozenset({201}),
+        refused=frozenset({"city_admin", "county_admin"}),
+        note="publishing is for the province (orgs.change on a top-level org)",
+    ),
 }
 
 
