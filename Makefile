@@ -31,6 +31,11 @@ $(VENDOR)/.copied: $(STAMP_JS)
 	cp node_modules/@tabler/core/dist/js/tabler.min.js $(VENDOR)/tabler/
 	cp node_modules/htmx.org/dist/htmx.min.js $(VENDOR)/htmx/
 	cp node_modules/echarts/dist/echarts.min.js $(VENDOR)/echarts/
+	mkdir -p $(VENDOR)/bpmn-js/bpmn-font/css $(VENDOR)/bpmn-js/bpmn-font/font
+	cp node_modules/bpmn-js/dist/bpmn-navigated-viewer.production.min.js $(VENDOR)/bpmn-js/
+	cp node_modules/bpmn-js/dist/assets/bpmn-js.css node_modules/bpmn-js/dist/assets/diagram-js.css $(VENDOR)/bpmn-js/
+	cp node_modules/bpmn-js/dist/assets/bpmn-font/css/bpmn.css $(VENDOR)/bpmn-js/bpmn-font/css/
+	cp node_modules/bpmn-js/dist/assets/bpmn-font/font/bpmn.* $(VENDOR)/bpmn-js/bpmn-font/font/
 	touch $@
 
 ## browser: Debian's chromium for the browser tests (never a browser download); best effort when not root
@@ -62,7 +67,7 @@ demo: install
 	$(BIN)/edubase crypto selftest --quick
 	$(BIN)/edubase demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) --bind $(HOST):$(PORT)
 
-bench: bench-crypto bench-foundation
+bench: bench-crypto bench-foundation bench-workflow
 
 bench-crypto: install
 	$(BIN)/python bench/crypto_bench.py
@@ -73,6 +78,12 @@ bench-crypto: install
 bench-foundation: install
 	command -v wrk >/dev/null || apt-get install -y wrk >/dev/null || echo "未能安装 wrk：跳过 HTTP 压测"
 	$(BIN)/python bench/foundation_bench.py
+
+## make bench-workflow: 10,000 open approval cases with timers — inbox p95, timer sweep, state size
+## (SQLite; PostgreSQL when EDUBASE_DATABASE_URL names an empty database of its own); BENCH_CASES=2000 for a quick run
+.PHONY: bench-workflow
+bench-workflow: install
+	$(BIN)/python bench/workflow_bench.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

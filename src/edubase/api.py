@@ -108,13 +108,17 @@ def _mount() -> None:
     from edubase.core.api import router as audit_router
     from edubase.orgs.api import router as orgs_router
     from edubase.people.api import router as people_router
+    from edubase.services.api import router as services_router
     from edubase.workflow.api import router as workflow_router
+    from edubase.workflow.api_connectors import router as connectors_router
 
     api.add_router("/orgs", orgs_router, tags=["orgs"])
     api.add_router("/people", people_router, tags=["people"])
     api.add_router("/accounts", accounts_router, tags=["accounts"])
     api.add_router("/audit", audit_router, tags=["audit"])
     api.add_router("/workflow", workflow_router, tags=["workflow"])
+    api.add_router("/services", services_router, tags=["services"])
+    api.add_router("/workflow/connectors", connectors_router, tags=["workflow"])
 
 
 _mount()

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "edubase.people",
     "edubase.accounts",
     "edubase.workflow",
+    "edubase.services",
     "edubase.console",
 ]
 

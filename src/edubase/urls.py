@@ -8,6 +8,8 @@ from edubase.core import views as core_views
 
 urlpatterns = [
     path("", include("edubase.console.urls")),
+    path("workflow/", include("edubase.workflow.urls", namespace="workflow")),
+    path("services/", include("edubase.services.urls")),
     path("status", core_views.home, name="status"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),

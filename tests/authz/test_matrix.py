@@ -137,8 +137,10 @@ _KINDS: dict[str, tuple[str, str]] = {
     "transferee": ("jinshui_student", "jinshui_student"),
     "task": ("task_a", "task_c"),
     "case": ("case_a", "case_c"),
+    "application": ("application_a", "application_c"),
+    "service_item": ("service_item", "service_item"),
 }
-_SCOPED_KINDS = {"school", "org", "county", "person", "user", "assignment", "task", "case"}
+_SCOPED_KINDS = {"school", "org", "county", "person", "user", "assignment", "task", "case", "application"}
 
 
 @dataclass
@@ -157,6 +159,9 @@ class Ctx:
     case_c: ProcessInstance  # the same for school C (洛阳)
     task_a: WorkTask
     task_c: WorkTask
+    application_a: Any = None  # a draft-free, submitted generic application of school A's admin
+    application_c: Any = None  # the same for school C
+    service_item: Any = None  # the matrix's published item (pk: its code)
 
     @property
     def user(self) -> User | None:
@@ -228,6 +233,10 @@ def matrix_world(world: World) -> Callable[[str], Ctx]:
         engine.complete(submit, actor=applicant, data={"reason": "矩阵测试申请"})
         cases[key] = (ProcessInstance.objects.get(pk=case.pk), WorkTask.objects.get(instance=case, element_id="review"))
 
+    from tests.services.conftest import matrix_applications
+
+    applications = matrix_applications(world, ly_user)
+
     def for_persona(persona: str) -> Ctx:
         return Ctx(
             world=world,
@@ -242,6 +251,7 @@ def matrix_world(world: World) -> Callable[[str], Ctx]:
             case_c=cases["c"][0],
             task_a=cases["a"][1],
             task_c=cases["c"][1],
+            **applications,
         )
 
     return for_persona
@@ -250,6 +260,7 @@ def matrix_world(world: World) -> Callable[[str], Ctx]:
 # --- the expectation table -------------------------------------------------------------------
 
 _NOT_REVIEWERS = frozenset({"province_admin", "city_admin", "school_admin", "teacher", "student"})
+_NOT_APPLICANT = frozenset({"province_admin", "city_admin", "county_admin", "teacher", "student"})
 
 
 def _matrix_bpmn() -> str:
@@ -453,6 +464,72 @@ API_RULES: dict[str, Rule] = {
         refused=frozenset({"city_admin", "county_admin"}),
         note="publishing is for the province (orgs.change on a top-level org)",
     ),
+    # workflow connectors: other systems create cases and subscribe to events on orgs they maintain
+    "POST /workflow/connectors/cases": Rule(
+        perm="orgs.change",
+        body=lambda c, v: {
+            "source": "矩阵系统",
+            "external_id": f"M-{v}",
+            "process_key": "generic_approval",
+            "org_id": c.obj("school", v).pk,
+            "data": {"reason": "矩阵测试"},
+        },
+        body_refs=True,
+        ok=frozenset({201}),
+    ),
+    "GET /workflow/connectors/subscriptions": Rule(perm="orgs.change", lists=True),
+    "POST /workflow/connectors/subscriptions": Rule(
+        perm="orgs.change",
+        body=lambda c, v: {"org_id": c.obj("school", v).pk, "name": "矩阵订阅", "url": "https://m.example.cn/hook"},
+        body_refs=True,
+        ok=frozenset({201}),
+    ),
+    "GET /workflow/connectors/stats": Rule(perm="orgs.view", shows=lambda c: "郑州市"),
+    # services: the applicant (school A's admin) acts on its own application; others who see it get 403
+    "GET /services/items": Rule(public=True),
+    "GET /services/items/{code}": Rule(public=True, params={"code": "service_item"}),
+    "POST /services/applications": Rule(
+        body=lambda c, v: {"item_code": "MATRIX-001", "org_id": c.world.school_a.pk}, ok=frozenset({201})
+    ),
+    "GET /services/applications": Rule(lists=True),
+    "GET /services/applications/{application_id}": Rule(perm="orgs.view", params={"application_id": "application"}),
+    "POST /services/applications/{application_id}/materials": Rule(
+        perm="orgs.view",
+        params={"application_id": "application"},
+        upload=lambda c, v: ("m.pdf", b"%PDF-1.4 matrix"),
+        refused=_NOT_APPLICANT,
+        ok=frozenset({409}),
+        note="the application is submitted: materials can no longer change (409)",
+    ),
+    "POST /services/applications/{application_id}/submit": Rule(
+        perm="orgs.view", params={"application_id": "application"}, refused=_NOT_APPLICANT, ok=frozenset({409})
+    ),
+    "POST /services/applications/{application_id}/resubmit": Rule(
+        perm="orgs.view",
+        params={"application_id": "application"},
+        body=lambda c, v: {"comment": "已补正"},
+        refused=_NOT_APPLICANT,
+        ok=frozenset({409}),
+    ),
+    "POST /services/applications/{application_id}/rate": Rule(
+        perm="orgs.view",
+        params={"application_id": "application"},
+        body=lambda c, v: {"level": 5},
+        refused=_NOT_APPLICANT,
+        ok=frozenset({409}),
+        note="not completed yet: rating is refused (409)",
+    ),
+    "GET /services/applications/{application_id}/result.pdf": Rule(
+        perm="orgs.view", params={"application_id": "application"}, ok=frozenset({409})
+    ),
+    "POST /services/tasks/{task_id}/handle": Rule(
+        perm="orgs.view",
+        params={"task_id": "task"},
+        refused=_NOT_REVIEWERS,
+        body=lambda c, v: {"decision": "approve"},
+        ok=frozenset({404}),
+        note="the matrix's task is a generic case that is no application: its candidate gets 404",
+    ),
 }
 
 
@@ -490,6 +567,29 @@ CONSOLE_RULES: dict[str, Rule] = {
     "console:user_unlock": Rule(perm="accounts.manage", method="POST", params={"pk": "user"}, ok=frozenset({302})),
     "console:role_list": Rule(perm="accounts.view", lists=True),
     "console:audit_log": Rule(perm="audit.view", lists=True, shows=lambda c: c.world.school_a.name),
+    # workflow pages: the inbox is anyone's; a task is acted on by its candidates only (see the API rows)
+    "workflow:inbox": Rule(lists=True),
+    "workflow:task": Rule(perm="orgs.view", params={"pk": "task"}),
+    "workflow:task_claim": Rule(
+        perm="orgs.view", method="POST", params={"pk": "task"}, refused=_NOT_REVIEWERS, ok=frozenset({302})
+    ),
+    "workflow:case": Rule(perm="orgs.view", params={"pk": "case"}),
+    "workflow:definitions": Rule(
+        perm="orgs.change", refused=frozenset({"city_admin", "county_admin"}), shows=lambda c: "generic_approval"
+    ),
+    "workflow:definition_upload": Rule(
+        perm="orgs.change",
+        method="POST",
+        upload=lambda c, v: ("matrix.bpmn", _matrix_bpmn().encode()),
+        refused=frozenset({"city_admin", "county_admin"}),
+    ),
+    "workflow:definition_publish": Rule(
+        perm="orgs.change",
+        method="POST",
+        body=lambda c, v: {"key": "matrix_approval", "name": "矩阵测试流程", "bpmn_xml": _matrix_bpmn()},
+        refused=frozenset({"city_admin", "county_admin"}),
+        ok=frozenset({302}),
+    ),
 }
 
 
@@ -524,14 +624,28 @@ def _walk(patterns: list[Any], namespace: str) -> Iterator[tuple[str, URLPattern
             yield (f"{namespace}:{entry.name}" if entry.name else f"{namespace}:<unnamed {entry.pattern}>"), entry
 
 
+#: URL namespaces of console pages (apps below the console mount their own pages, e.g. workflow)
+PAGE_NAMESPACES = ("console", "workflow")
+
+
+def is_page(route: str) -> bool:
+    """A console page (``"namespace:name"``), not an API operation (``"METHOD /path"``)."""
+    return " " not in route
+
+
 def console_routes() -> list[str]:
-    """``"console:name"`` for every URL pattern of the console namespace."""
-    _prefix, resolver = get_resolver().namespace_dict["console"]
-    return sorted({name for name, _ in _walk(resolver.url_patterns, "console")})
+    """``"namespace:name"`` for every URL pattern of the console's page namespaces."""
+    found: set[str] = set()
+    namespaces = get_resolver().namespace_dict
+    for namespace in PAGE_NAMESPACES:
+        if namespace in namespaces:
+            _prefix, resolver = namespaces[namespace]
+            found |= {name for name, _ in _walk(resolver.url_patterns, namespace)}
+    return sorted(found)
 
 
 def expectation(route: str) -> Rule:
-    table = CONSOLE_RULES if route.startswith("console:") else API_RULES
+    table = CONSOLE_RULES if is_page(route) else API_RULES
     if route not in table:
         pytest.fail(f"route {route} has no authorization expectation: add it to the table in {__file__}")
     return table[route]
@@ -552,7 +666,7 @@ def _client(ctx: Ctx) -> Client:
 
 def _url(route: str, rule: Rule, ctx: Ctx, variant: str) -> tuple[str, str]:
     kwargs = {name: ctx.obj(kind, variant).pk for name, kind in rule.params.items()}
-    if route.startswith("console:"):
+    if is_page(route):
         return rule.method, reverse(route, kwargs=kwargs or None)
     method, path = route.split(" ", 1)
     for name, value in kwargs.items():
@@ -572,14 +686,14 @@ def _send(client: Client, method: str, url: str, route: str, rule: Rule, ctx: Ct
         return send(url, {"file": SimpleUploadedFile(name, data)})
     if rule.body is not None:
         body = rule.body(ctx, variant)
-        if route.startswith("console:"):
+        if is_page(route):
             return send(url, body)
         return send(url, json.dumps(body), content_type="application/json")
     return send(url, dict(rule.query)) if method == "GET" else send(url)
 
 
 def _expected(route: str, rule: Rule, persona: str, variant: str) -> frozenset[int]:
-    console = route.startswith("console:")
+    console = is_page(route)
     if rule.public:
         if rule.signed_in_redirects and persona != "anonymous":
             return frozenset({302})

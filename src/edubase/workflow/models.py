@@ -153,3 +153,93 @@ class CaseEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+# --- connectors: outbox of case events, webhook subscriptions, inbound cases -----------------
+
+import uuid  # noqa: E402
+
+from edubase.crypto.fields import EncryptedTextField  # noqa: E402
+
+
+class OutboxEvent(models.Model):
+    """Outbox entry (事件发件箱): one case event for other systems, written with the change itself."""
+
+    instance = models.ForeignKey(ProcessInstance, on_delete=models.CASCADE, related_name="outbox_events")
+    event_type = models.CharField(_("事件类型"), max_length=50)
+    payload = models.JSONField(_("事件内容"), default=dict)
+    created_at = models.DateTimeField(_("发生时间"), db_index=True)
+
+    class Meta:
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event_type} #{self.pk}"
+
+
+class WebhookSubscription(models.Model):
+    """Webhook subscription (事件订阅): an external system told of case events under one org."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    name = models.CharField(_("订阅名称"), max_length=100)
+    org = models.ForeignKey("orgs.Org", on_delete=models.PROTECT, related_name="+")
+    org_path = models.CharField(max_length=255, db_index=True)
+    url = models.URLField(_("回调地址"), max_length=500)
+    event_types = models.JSONField(_("事件类型"), default=list, blank=True)
+    secret = EncryptedTextField(_("签名密钥"))
+    active = models.BooleanField(_("启用"), default=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class WebhookDelivery(models.Model):
+    """One event for one subscription: attempts with exponential backoff until delivered or given up."""
+
+    delivery_id = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    event = models.ForeignKey(OutboxEvent, on_delete=models.CASCADE, related_name="deliveries")
+    subscription = models.ForeignKey(WebhookSubscription, on_delete=models.CASCADE, related_name="deliveries")
+    attempts = models.PositiveIntegerField(default=0)
+    next_attempt_at = models.DateTimeField(null=True, blank=True)
+    last_status = models.IntegerField(null=True, blank=True)
+    last_error = models.CharField(max_length=500, blank=True)
+    delivered_at = models.DateTimeField(null=True, blank=True)
+    gave_up_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["delivered_at", "next_attempt_at"], name="workflow_delivery_due")]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "subscription"], name="workflow_delivery_event_subscription")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} → {self.subscription}"
+
+
+class InboundCase(models.Model):
+    """A case created by another system (外部系统创建的案件), keyed by that system's ``external_id``."""
+
+    source = models.CharField(_("来源系统"), max_length=100)
+    external_id = models.CharField(_("外部编号"), max_length=100)
+    instance = models.OneToOneField(ProcessInstance, on_delete=models.CASCADE, related_name="inbound")
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    created = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["source", "external_id"], name="workflow_inbound_external")]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.external_id}"
+
+
+# the outbox writes its rows from CaseEvent's post_save: connect the receiver with the models
+from edubase.workflow import outbox as _outbox  # noqa: E402,F401

@@ -32,6 +32,8 @@ def inbox_for(actor: Any) -> QuerySet[WorkTask]:
     return (
         WorkTask.objects.filter(offered | claimed_by_role | mine)
         .select_related("instance__definition", "candidate_org", "claimed_by")
+        # a list never needs the case state (~8 KB of JSON) or the process's BPMN XML
+        .defer("instance__serialized", "instance__definition__bpmn_xml")
         .order_by("due_at", "pk")
     )
 

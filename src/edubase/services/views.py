@@ -1,0 +1,180 @@
+"""Console pages of services: the public catalogue, applying, my applications, an application's page."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from functools import wraps
+from typing import Any
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.db.models import QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from edubase.core.errors import DomainError
+from edubase.core.middleware import abort_writes
+from edubase.orgs.models import Org, OrgKind
+from edubase.services import documents, selectors, services
+from edubase.services.models import ApplicationStatus, RatingLevel, ServiceItem
+from edubase.workflow.selectors import case_history
+
+View = Callable[..., HttpResponse]
+
+
+def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
+    response = render(request, "console/error.html", {"failure": error}, status=error.status)
+    abort_writes()  # after rendering: the page reads the database too
+    return response
+
+
+def page(view: View) -> View:
+    """A ``DomainError`` becomes the console's Chinese error page (the request's writes undone)."""
+
+    @wraps(view)
+    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except DomainError as error:
+            return _error_page(request, error)
+
+    return wrapper
+
+
+_LEVEL_KIND = {"county": OrgKind.COUNTY, "city": OrgKind.PREFECTURE, "school": OrgKind.SCHOOL}
+
+
+def _handling_orgs(item: ServiceItem) -> QuerySet[Org]:
+    kind = _LEVEL_KIND.get(item.handling_level)
+    if kind is None or item.org.kind == kind:
+        return Org.objects.filter(pk=item.org.pk)
+    return Org.objects.filter(path__startswith=item.org.path, kind=kind).order_by("code")
+
+
+@require_GET
+@page
+def catalogue(request: HttpRequest) -> HttpResponse:
+    q = request.GET.get("q", "").strip()
+    return render(request, "services/catalogue.html", {"items": selectors.published_items(q=q or None), "q": q})
+
+
+@require_GET
+@page
+def item_detail(request: HttpRequest, code: str) -> HttpResponse:
+    return render(request, "services/item_detail.html", {"item": selectors.get_item(code)})
+
+
+@login_required
+@require_http_methods(["GET", "POST"])
+@page
+def apply(request: HttpRequest, code: str) -> HttpResponse:
+    item = selectors.get_item(code)
+    orgs = _handling_orgs(item)
+    context: dict[str, Any] = {"item": item, "orgs": orgs}
+    if request.method == "POST":
+        try:
+            org = orgs.filter(pk=request.POST.get("org") or 0).first() or (orgs.first() if orgs.count() == 1 else None)
+            if org is None:
+                raise services.ValidationFailed("请选择办理机构")
+            application = services.apply(
+                actor=request.user, item=item, org=org, form_data={"note": request.POST.get("note", "")}
+            )
+            for index, spec in enumerate(item.materials):
+                upload = request.FILES.get(f"material_{index}")
+                if upload is not None:
+                    services.upload_material(
+                        actor=request.user,
+                        application=application,
+                        name=spec["name"],
+                        filename=upload.name or "file",
+                        data=upload.read(),
+                    )
+            services.submit(actor=request.user, application=application)
+        except DomainError as error:
+            context["error"] = error
+            response = render(request, "services/apply.html", context, status=error.status)
+            abort_writes()
+            return response
+        messages.success(request, f"申请已提交，申请编号 {application.number}")
+        return redirect("services:application_detail", pk=application.pk)
+    return render(request, "services/apply.html", context)
+
+
+@login_required
+@require_GET
+@page
+def my_applications(request: HttpRequest) -> HttpResponse:
+    rows = [(a, selectors.working_days_left(a)) for a in selectors.applications_for(request.user, mine=True)[:200]]
+    return render(request, "services/my_applications.html", {"rows": rows})
+
+
+def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
+    application = selectors.get_application(request.user, pk=pk)
+    history = list(case_history(request.user, application.instance)) if application.instance else []
+    mine = application.applicant_id == request.user.pk
+    return {
+        "application": application,
+        "days_left": selectors.working_days_left(application),
+        "history": history,
+        "materials": application.material_files.all(),
+        "tasks": selectors.open_tasks(application),
+        "mine": mine,
+        "returned": mine and application.status == ApplicationStatus.RETURNED,
+        "rating": getattr(application, "rating", None) if hasattr(application, "rating") else None,
+        "may_rate": mine
+        and application.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED)
+        and not hasattr(application, "rating"),
+        "has_result": application.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED),
+        "levels": RatingLevel.choices,
+    }
+
+
+@login_required
+@require_GET
+@page
+def application_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    return render(request, "services/application_detail.html", _detail_context(request, pk))
+
+
+@login_required
+@require_POST
+@page
+def application_resubmit(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.get_application(request.user, pk=pk)
+    upload = request.FILES.get("file")
+    if upload is not None:
+        services.upload_material(
+            actor=request.user,
+            application=application,
+            name=request.POST.get("name", ""),
+            filename=upload.name or "file",
+            data=upload.read(),
+        )
+    services.resubmit(actor=request.user, application=application, comment=request.POST.get("comment", ""))
+    messages.success(request, "补正材料已提交")
+    return redirect("services:application_detail", pk=pk)
+
+
+@login_required
+@require_POST
+@page
+def application_rate(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.get_application(request.user, pk=pk)
+    try:
+        level = int(request.POST.get("level", "0"))
+    except ValueError:
+        level = 0
+    services.rate(actor=request.user, application=application, level=level, comment=request.POST.get("comment", ""))
+    messages.success(request, "感谢您的评价")
+    return redirect("services:application_detail", pk=pk)
+
+
+@login_required
+@require_GET
+@page
+def application_result(request: HttpRequest, pk: int) -> HttpResponse:
+    application = selectors.get_application(request.user, pk=pk)
+    response = HttpResponse(documents.result_pdf(application), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
+    return response
