@@ -65,7 +65,9 @@ demo: install
 	$(BIN)/edubase migrate --noinput
 	$(BIN)/edubase collectstatic --noinput --verbosity 0
 	$(BIN)/edubase crypto selftest --quick
-	$(BIN)/edubase demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) --bind $(HOST):$(PORT)
+	$(BIN)/edubase demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) --no-serve
+	$(BIN)/edubase services publish
+	$(BIN)/edubase serve --bind $(HOST):$(PORT)
 
 bench: bench-crypto bench-foundation bench-workflow
 
