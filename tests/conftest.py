@@ -18,6 +18,10 @@ def _on_postgres() -> bool:
     return os.environ.get("EDUBASE_DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
 
 
+#: whether this run uses PostgreSQL (for ``skipif`` of PostgreSQL-only tests marked ``postgres``)
+ON_POSTGRES = _on_postgres()
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]):  # type: ignore[no-untyped-def]
     outcome = yield

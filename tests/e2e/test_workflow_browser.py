@@ -10,27 +10,15 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 
+from tests.e2e.conftest import browser_session, needs_chromium
 from tests.factories import PASSWORD, build_world
 from tests.workflow.conftest import build_desk, open_task, submitted_case
 
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-
 pytestmark = [
-    pytest.mark.skipif(not CHROMIUM.exists(), reason="Debian chromium is not installed at /usr/bin/chromium"),
+    needs_chromium,
     pytest.mark.django_db(transaction=True, serialized_rollback=True),
 ]
 
@@ -45,31 +33,8 @@ def case_ids(transactional_db: None) -> dict[str, int]:
 
 @pytest.fixture
 def browser_page(live_server: Any, case_ids: dict[str, int]) -> Iterator[tuple[Any, list[str], list[str]]]:
-    from playwright.sync_api import sync_playwright
-
-    site = urlsplit(live_server.url).netloc
-    errors: list[str] = []
-    off_site: list[str] = []
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=str(CHROMIUM), args=CHROMIUM_ARGS, headless=True)
-        context = browser.new_context(viewport={"width": 1366, "height": 900}, locale="zh-CN")
-        page = context.new_page()
-        page.on("console", lambda msg: errors.append(msg.text) if msg.type == "error" else None)
-        page.on("pageerror", lambda exc: errors.append(str(exc)))
-
-        def guard(route: Any) -> None:
-            if urlsplit(route.request.url).netloc != site:
-                off_site.append(route.request.url)
-                route.abort()
-            else:
-                route.continue_()
-
-        page.route("**/*", guard)
-        try:
-            yield page, errors, off_site
-        finally:
-            context.close()
-            browser.close()
+    with browser_session(live_server.url) as session:
+        yield session
 
 
 def test_the_reviewer_claims_sees_the_diagram_and_approves(

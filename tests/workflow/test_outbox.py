@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from edubase.workflow import engine, outbox
 from edubase.workflow.models import OutboxEvent, WebhookDelivery, WebhookSubscription
+from tests.conftest import ON_POSTGRES
 from tests.workflow.conftest import Desk, open_task, submitted_case
 
 SECRET = "subscriber-shared-secret-0123456789"
@@ -235,10 +236,9 @@ def test_the_command_delivers_due_events(desk: Desk, receiver: Receiver, capsys:
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(not ON_POSTGRES, reason="SKIP LOCKED races need PostgreSQL")
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_racing_deliver_each_event_exactly_once(world: Any, receiver: Receiver) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SKIP LOCKED races need PostgreSQL")
     from tests.workflow.conftest import build_desk
 
     desk = build_desk(world)

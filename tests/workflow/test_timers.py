@@ -7,11 +7,12 @@ import threading
 
 import pytest
 from django.core.management import call_command
-from django.db import connection, connections
+from django.db import connections
 from django.utils import timezone
 
 from edubase.workflow import engine, timers
 from edubase.workflow.models import CaseEvent, Timer, TimerKind
+from tests.conftest import ON_POSTGRES
 from tests.workflow.conftest import Desk, build_desk, open_task, submitted_case
 
 
@@ -64,10 +65,12 @@ def test_the_command_fires_due_timers(desk: Desk, capsys: pytest.CaptureFixture[
 
 
 @pytest.mark.postgres
+@pytest.mark.skipif(
+    not ON_POSTGRES,
+    reason="SKIP LOCKED racing needs PostgreSQL; SQLite serialises writers, so there is no race to test",
+)
 @pytest.mark.django_db(transaction=True, serialized_rollback=True)
 def test_two_workers_racing_fire_each_timer_exactly_once(world: object) -> None:
-    if connection.vendor != "postgresql":
-        pytest.skip("SKIP LOCKED racing needs PostgreSQL; SQLite serialises writers, so there is no race to test")
     d = build_desk(world)  # type: ignore[arg-type]
     for _ in range(10):
         submitted_case(d)
