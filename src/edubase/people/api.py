@@ -117,9 +117,10 @@ def employ(request: HttpRequest, person_id: UUID, payload: EmploymentIn) -> Stat
     return Status(201, employment)
 
 
-@router.post("/{uuid:person_id}/transfer", response={201: EnrolmentOut}, summary="转学（由转入学校办理） / transfer")
+@router.post("/{uuid:person_id}/transfer", response={201: EnrolmentOut}, summary="转学（需同时管辖两校） / transfer")
 def transfer(request: HttpRequest, person_id: UUID, payload: TransferIn) -> Status[Enrolment]:
-    """End the open enrolment the day before ``start`` and open one at the receiving school."""
+    """End the open enrolment the day before ``start`` and open one at the receiving school
+    (the caller needs ``people.change`` over both schools)."""
     actor = _actor(request)
     person = selectors.find_person_for_write(actor, pk=person_id, transfer=True)
     school = org_selectors.get_school(actor, pk=payload.to_school_id, permission="people.change")
