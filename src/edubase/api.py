@@ -108,6 +108,10 @@ def _mount() -> None:
     from edubase.core.api import router as audit_router
     from edubase.orgs.api import router as orgs_router
     from edubase.people.api import router as people_router
+    from edubase.secops.api_findings import router as secops_findings_router
+    from edubase.secops.api_incidents import router as secops_incidents_router
+    from edubase.secops.api_notices import router as secops_notices_router
+    from edubase.secops.api_registry import router as secops_registry_router
     from edubase.services.api import router as services_router
     from edubase.workflow.api import router as workflow_router
     from edubase.workflow.api_connectors import router as connectors_router
@@ -119,6 +123,10 @@ def _mount() -> None:
     api.add_router("/workflow", workflow_router, tags=["workflow"])
     api.add_router("/services", services_router, tags=["services"])
     api.add_router("/workflow/connectors", connectors_router, tags=["workflow"])
+    api.add_router("/secops", secops_registry_router, tags=["secops"])
+    api.add_router("/secops/findings", secops_findings_router, tags=["secops"])
+    api.add_router("/secops/notices", secops_notices_router, tags=["secops"])
+    api.add_router("/secops/incidents", secops_incidents_router, tags=["secops"])
 
 
 _mount()

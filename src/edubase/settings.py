@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "edubase.accounts",
     "edubase.workflow",
     "edubase.services",
+    "edubase.secops",
     "edubase.console",
 ]
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("edubase.console.urls")),
     path("workflow/", include("edubase.workflow.urls", namespace="workflow")),
     path("services/", include("edubase.services.urls")),
+    path("secops/", include("edubase.secops.urls")),
     path("status", core_views.home, name="status"),
     path("healthz", core_views.healthz, name="healthz"),
     path("api/v1/", api.urls),

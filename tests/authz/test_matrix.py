@@ -22,12 +22,13 @@ never another city's, an outsider nothing), other users' accounts and other user
 
 from __future__ import annotations
 
+import importlib
 import io
 import json
 import re
 import secrets
 import uuid
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -44,6 +45,7 @@ from edubase.core.models import AuditEvent
 from edubase.workflow import engine
 from edubase.workflow import services as wf_services
 from edubase.workflow.models import ProcessInstance, WorkTask
+from tests.authz.rules import DENIED, Body, Rule, Upload  # noqa: F401
 from tests.factories import World, citizen_id, make_person, make_user
 
 pytestmark = pytest.mark.django_db
@@ -142,6 +144,19 @@ _KINDS: dict[str, tuple[str, str]] = {
 }
 _SCOPED_KINDS = {"school", "org", "county", "person", "user", "assignment", "task", "case", "application"}
 
+#: apps' own rows live in extension modules: each has KINDS, SCOPED, PAGE_NAMESPACES, API_RULES,
+#: CONSOLE_RULES and ``build(world, ly_user) -> {attribute: object}`` (its in/out objects)
+EXTENSION_MODULES = (
+    "tests.authz.ext_secops_registry",
+    "tests.authz.ext_secops_findings",
+    "tests.authz.ext_secops_notices",
+    "tests.authz.ext_secops_incidents",
+)
+EXTENSIONS = [importlib.import_module(name) for name in EXTENSION_MODULES]
+for _ext in EXTENSIONS:
+    _KINDS.update(_ext.KINDS)
+    _SCOPED_KINDS |= set(_ext.SCOPED)
+
 
 @dataclass
 class Ctx:
@@ -162,6 +177,7 @@ class Ctx:
     application_a: Any = None  # a draft-free, submitted generic application of school A's admin
     application_c: Any = None  # the same for school C
     service_item: Any = None  # the matrix's published item (pk: its code)
+    extra: dict[str, Any] = field(default_factory=dict)  # the extension modules' objects
 
     @property
     def user(self) -> User | None:
@@ -180,6 +196,8 @@ class Ctx:
         if variant == "out" and self.persona == "province_admin" and kind in _SCOPED_KINDS:
             return _MISSING_UUID if kind == "person" else _MISSING_INT
         name = outside if variant == "out" else inside
+        if name in self.extra:
+            return self.extra[name]
         found = getattr(self, name, None)  # the matrix's own objects, else the world's
         return found if found is not None else getattr(self.world, name)
 
@@ -236,6 +254,9 @@ def matrix_world(world: World) -> Callable[[str], Ctx]:
     from tests.services.conftest import matrix_applications
 
     applications = matrix_applications(world, ly_user)
+    extra: dict[str, Any] = {}
+    for ext in EXTENSIONS:
+        extra.update(ext.build(world, ly_user))
 
     def for_persona(persona: str) -> Ctx:
         return Ctx(
@@ -252,6 +273,7 @@ def matrix_world(world: World) -> Callable[[str], Ctx]:
             task_a=cases["a"][1],
             task_c=cases["c"][1],
             **applications,
+            extra=extra,
         )
 
     return for_persona
@@ -270,37 +292,6 @@ def _matrix_bpmn() -> str:
 
     shipped = Path(edubase.workflow.__file__).parent / "processes" / "generic_approval.bpmn"
     return shipped.read_text(encoding="utf-8").replace('id="generic_approval"', 'id="matrix_approval"')
-
-
-Body = Callable[[Ctx, str], dict[str, Any]]
-Upload = Callable[[Ctx, str], tuple[str, bytes]]
-DENIED = frozenset({403, 404})
-
-
-@dataclass(frozen=True)
-class Rule:
-    """Who may use one route, and how to call it."""
-
-    perm: str | None = None  # held somewhere; None: any signed-in user
-    params: Mapping[str, str] = field(default_factory=dict)  # path parameter -> object kind
-    body: Body | None = None  # JSON (API) or form data (console)
-    upload: Upload | None = None  # a spreadsheet posted as ``file``
-    body_refs: bool = False  # the body names an org: it has an in-scope and an out-of-scope variant
-    query: Mapping[str, str] = field(default_factory=dict)
-    method: str = "GET"  # console only (the API's methods are discovered)
-    ok: frozenset[int] = frozenset({200})
-    out: frozenset[int] | None = None  # accepted for the out-of-scope variant (default 404, or 403/404 in a body)
-    lists: bool = False  # a list: a persona without the permission may get 200 with nothing in it
-    shows: Callable[[Ctx], str] | None = None  # something in scope that a permission holder must see
-    public: bool = False  # no sign-in needed
-    everything_only: bool = False  # only everything-scope (superusers); no persona has it
-    signed_in_redirects: bool = False  # the sign-in page sends a signed-in user home
-    #: personas whose scope does not hold the route's SECOND object (e.g. a transfer's source school)
-    refused: frozenset[str] = frozenset()
-    note: str = ""
-
-    def variants(self) -> tuple[str, ...]:
-        return ("out", "in") if self.params or self.body_refs else ("in",)
 
 
 def _school_csv(ctx: Ctx, variant: str) -> tuple[str, bytes]:
@@ -625,7 +616,10 @@ def _walk(patterns: list[Any], namespace: str) -> Iterator[tuple[str, URLPattern
 
 
 #: URL namespaces of console pages (apps below the console mount their own pages, e.g. workflow)
-PAGE_NAMESPACES = ("console", "workflow")
+PAGE_NAMESPACES = ("console", "workflow", *(ns for ext in EXTENSIONS for ns in ext.PAGE_NAMESPACES))
+for _ext in EXTENSIONS:
+    API_RULES.update(_ext.API_RULES)
+    CONSOLE_RULES.update(_ext.CONSOLE_RULES)
 
 
 def is_page(route: str) -> bool:

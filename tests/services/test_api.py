@@ -229,3 +229,35 @@ def test_the_applicant_withdraws_a_case_in_handling_and_its_tasks_close(hall):
     assert application.status == "withdrawn"
     assert ProcessInstance.objects.get(pk=application.instance_id).state == "cancelled"
     assert not WorkTask.objects.filter(instance_id=application.instance_id, status="open").exists()
+
+
+def test_the_application_follows_its_case_when_officials_use_the_workflow_api(hall):
+    """Completing or returning a task through /workflow (not /services) still moves the application."""
+    client, app_id = _teacher_ready(hall)
+    client.post(f"{API}/applications/{app_id}/submit")
+    official = client_for(hall.county_reviewer)
+    review = open_task(app_id, "materials_review")
+    returned = official.post(
+        f"/api/v1/workflow/tasks/{review.pk}/return", {"comment": "照片不清晰"}, content_type="application/json"
+    )
+    assert returned.status_code == 200, returned.content
+    app = Application.objects.get(pk=app_id)
+    assert app.status == "returned" and app.corrections == 1
+    assert client.post(f"{API}/applications/{app_id}/resubmit", {}, content_type="application/json").status_code == 200
+    for element in ("materials_review", "interview_check"):
+        task = open_task(app_id, element)
+        done = official.post(
+            f"/api/v1/workflow/tasks/{task.pk}/complete",
+            {"data": {"decision": "approve"}, "comment": "同意"},
+            content_type="application/json",
+        )
+        assert done.status_code == 200, done.content
+    assert Application.objects.get(pk=app_id).status == "in_review"
+    decide = open_task(app_id, "decide")
+    client_for(hall.world.county_admin).post(
+        f"/api/v1/workflow/tasks/{decide.pk}/complete",
+        {"data": {"decision": "approve"}},
+        content_type="application/json",
+    )
+    app = Application.objects.get(pk=app_id)
+    assert app.status == "approved" and app.result_number and app.completed_at is not None and app.corrections == 1

@@ -15,6 +15,9 @@ PERMISSIONS: dict[str, str] = {
     "accounts.view": "查看用户与角色",
     "accounts.manage": "管理用户与授权",
     "audit.view": "查看审计日志",
+    "secops.view": "查看网络安全资产、漏洞、通报与事件",
+    "secops.change": "登记与维护信息资产，处置本单位漏洞与通报",
+    "secops.manage": "导入扫描结果、下发通报、核验整改、处置安全事件",
 }
 
 _ALL = list(PERMISSIONS)
@@ -27,6 +30,8 @@ _ADMIN = [
     "accounts.view",
     "accounts.manage",
     "audit.view",
+    "secops.view",
+    "secops.change",
 ]
 
 #: (code, name, description, permissions)
@@ -38,9 +43,23 @@ BUILTIN_ROLES: list[tuple[str, str, str, list[str]]] = [
         "school_admin",
         "学校管理员",
         "本校人员与账号",
-        ["orgs.view", "people.view", "people.change", "people.import", "accounts.view", "accounts.manage"],
+        [
+            "orgs.view",
+            "people.view",
+            "people.change",
+            "people.import",
+            "accounts.view",
+            "accounts.manage",
+            "secops.view",
+            "secops.change",
+        ],
     ),
-    ("security_officer", "网络安全员", "网络安全监测与处置", ["orgs.view", "audit.view"]),
+    (
+        "security_officer",
+        "网络安全员",
+        "网络安全监测与处置：资产、漏洞、通报整改、安全事件",
+        ["orgs.view", "audit.view", "secops.view", "secops.change", "secops.manage"],
+    ),
     ("data_officer", "数据专员", "数据治理，可查看完整个人信息（留痕）", ["orgs.view", "people.view", "people.reveal"]),
     ("reviewer", "审核员", "审批与评审", ["orgs.view", "people.view"]),
     ("teacher", "教师", "本校教学", ["orgs.view", "people.view"]),

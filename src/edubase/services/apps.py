@@ -7,3 +7,9 @@ class ServicesConfig(AppConfig):
     label = "services"
     verbose_name = _("政务服务")
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from edubase.services.services import follow_case
+        from edubase.workflow.signals import case_changed
+
+        case_changed.connect(follow_case, dispatch_uid="services.follow_case")

@@ -64,6 +64,19 @@ def _applicant_task(instance: ProcessInstance) -> WorkTask | None:
     )
 
 
+def follow_case(*, instance: ProcessInstance, **_: Any) -> None:
+    """``case_changed`` receiver: the application of a case follows it, however the case moved
+    (an official completing the task through the workflow API or inbox, a timer, a cancel)."""
+    application = (
+        Application.objects.select_for_update(of=("self",))
+        .select_related("item")
+        .filter(instance_id=instance.pk)
+        .first()
+    )
+    if application is not None:
+        _follow(application)
+
+
 def _follow(application: Application) -> None:
     """Set the application's status from its case."""
     if application.instance_id is None:
@@ -218,7 +231,7 @@ def resubmit(*, actor: Any, application: Application, comment: str = "") -> Appl
     if task is None:
         raise ApplicationStateError("办件没有待补正的步骤")
     engine.complete(task, actor=actor, data={"submitted": True}, comment=comment or "补正后重新提交")
-    application.status = ApplicationStatus.SUBMITTED
+    application.refresh_from_db()
     _follow(application)
     _audit(actor, "application.resubmit", application, number=application.number)
     return application
@@ -270,6 +283,7 @@ def handle(task: WorkTask, *, actor: Any, decision: str, reason: str = "") -> Ap
             if _STRICTNESS.get(earlier, 0) > _STRICTNESS[effective]:
                 effective = earlier
     engine.complete(task, actor=actor, data={"decision": effective}, comment=reason)
+    application.refresh_from_db()
     if reason and decision != "approve":
         application.decision_reason = reason
     _follow(application)

@@ -57,6 +57,7 @@ from edubase.workflow.models import (
     TimerKind,
     WorkTask,
 )
+from edubase.workflow.signals import case_changed
 
 EDUBASE_NS = "https://edubase.henan.edu.cn/bpmn"
 BPMN_NS = "http://www.omg.org/spec/BPMN/20100524/MODEL"
@@ -331,6 +332,11 @@ def _audit(actor: Any, action: str, instance: ProcessInstance, obj: models.Model
     audit.record(actor=actor, action=f"workflow.{action}", obj=obj, org=instance.org, after=after or None)
 
 
+def changed(instance: ProcessInstance, *, action: str, task: WorkTask | None, actor: Any) -> None:
+    """Tell subscribed domains that ``instance`` changed (see ``workflow.signals``)."""
+    case_changed.send(sender=ProcessInstance, instance=instance, action=action, task=task, actor=actor)
+
+
 def _latest(process_key: str) -> ProcessDefinition:
     definition = ProcessDefinition.objects.filter(key=process_key).order_by("-version").first()
     if definition is None:
@@ -361,6 +367,7 @@ def start(
     _sync(instance, workflow, actor=actor)
     instance.save()
     _audit(actor, "instance.start", instance, instance, key=definition.key, version=definition.version)
+    changed(instance, action="started", task=None, actor=actor)
     return instance
 
 
@@ -398,6 +405,7 @@ def claim(task: WorkTask, *, actor: Any) -> WorkTask:
     _save(instance, None)
     _event(instance, actor=actor, action="claimed", task=task)
     _audit(actor, "task.claim", instance, task, status=task.status)
+    changed(instance, action="claimed", task=task, actor=actor)
     return task
 
 
@@ -431,6 +439,7 @@ def complete(task: WorkTask, *, actor: Any, data: dict[str, Any] | None = None, 
         _sync(instance, workflow, actor=actor)
     _save(instance, workflow)
     _audit(actor, "task.complete", instance, task, status=task.status, fields=sorted(data))
+    changed(instance, action="completed", task=task, actor=actor)
     return task
 
 
@@ -459,6 +468,7 @@ def return_for_correction(task: WorkTask, *, actor: Any, comment: str) -> WorkTa
     _sync(instance, workflow, actor=actor)
     _save(instance, workflow)
     _audit(actor, "task.return", instance, task, status=task.status, to=previous.element_id)
+    changed(instance, action="returned", task=task, actor=actor)
     return task
 
 
@@ -475,6 +485,7 @@ def delegate(task: WorkTask, *, actor: Any, to_user: User) -> WorkTask:
     _save(instance, None)
     _event(instance, actor=actor, action="delegated", task=task, data={"to": to_user.get_username()})
     _audit(actor, "task.delegate", instance, task, to=to_user.get_username())
+    changed(instance, action="delegated", task=task, actor=actor)
     return task
 
 
@@ -503,4 +514,5 @@ def cancel(instance: ProcessInstance, *, actor: Any, reason: str) -> ProcessInst
     _save(instance, None)
     _event(instance, actor=actor, action="cancelled", comment=reason)
     _audit(actor, "instance.cancel", instance, instance, state=instance.state)
+    changed(instance, action="cancelled", task=None, actor=actor)
     return instance

@@ -20,7 +20,7 @@ from django.utils import timezone
 
 from edubase.core import audit
 from edubase.orgs.models import Org
-from edubase.workflow.engine import _event
+from edubase.workflow.engine import _event, changed
 from edubase.workflow.models import InstanceState, TaskStatus, Timer, TimerKind
 
 logger = logging.getLogger(__name__)
@@ -42,6 +42,7 @@ def _fire(timer: Timer, now: dt.datetime) -> None:
             task=task,
             data={"due_at": task.due_at.isoformat() if task.due_at else None},
         )
+        changed(instance, action="reminded", task=task, actor=None)
     elif live and task is not None and timer.kind in (TimerKind.ESCALATION, TimerKind.DEADLINE):
         parent = Org.objects.get_parent(task.candidate_org) if task.candidate_org.depth > 1 else None
         before = {"candidate_org": task.candidate_org.name}
@@ -60,6 +61,7 @@ def _fire(timer: Timer, now: dt.datetime) -> None:
             before=before,
             after={"candidate_org": task.candidate_org.name},
         )
+        changed(instance, action="escalated", task=task, actor=None)
 
 
 def fire_due_timers(now: dt.datetime | None = None, *, limit: int = 100) -> int:
