@@ -33,6 +33,9 @@ class Rule:
     signed_in_redirects: bool = False  # the sign-in page sends a signed-in user home
     #: personas whose scope does not hold the route's SECOND object (e.g. a transfer's source school)
     refused: frozenset[str] = frozenset()
+    #: the page lists orgs from the public directory (e.g. where an item may be handled): the
+    #: out-of-scope school check does not apply; persons and accounts are still checked
+    public_orgs: bool = False
     note: str = ""
 
     def variants(self) -> tuple[str, ...]:

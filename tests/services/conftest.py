@@ -78,9 +78,14 @@ def matrix_applications(world: World, ly_user: User) -> dict[str, object]:
         legal_days=10,
         process_key="generic_approval",
         published=True,
+        materials=[{"name": "说明", "required": False, "types": ["pdf"], "max_mb": 1, "template": ""}],
     )
     found: dict[str, object] = {"service_item": SimpleNamespace(pk=item.code)}
     for key, applicant, org in (("a", world.school_admin, world.school_a), ("c", ly_user, world.school_c)):
         app = services.apply(actor=applicant, item=item, org=org)
+        material = services.upload_material(
+            actor=applicant, application=app, name="说明", filename="note.pdf", data=PDF + key.encode()
+        )
         found[f"application_{key}"] = services.submit(actor=applicant, application=app)
+        found[f"material_{key}"] = material
     return found

@@ -85,3 +85,58 @@ def test_someone_elses_application_page_is_not_found(hall):
     pk = Application.objects.get().pk
     assert client_for(hall.world.outsider).get(reverse("services:application_detail", args=[pk])).status_code == 404
     assert client_for(hall.other_reviewer).get(reverse("services:application_result", args=[pk])).status_code == 404
+
+
+def _submitted(hall: Hall) -> Application:
+    client = client_for(hall.applicant)
+    client.post(
+        reverse("services:apply", args=["JYT-JSZG-001"]), {"org": hall.world.zhongyuan.pk, "note": "申请", **_files()}
+    )
+    return Application.objects.get(applicant=hall.applicant)
+
+
+def test_an_official_handles_from_the_handling_list_with_materials_and_reasons(hall):
+    app = _submitted(hall)
+    official = client_for(hall.county_reviewer)
+    listed = official.get(reverse("services:handling")).content.decode()
+    assert app.number in listed
+    page = official.get(reverse("services:application_detail", args=[app.pk])).content.decode()
+    assert "data-handle-form" in page and "提交办理意见" in page
+    material = app.material_files.first()
+    download = official.get(reverse("services:material_download", args=[app.pk, material.pk]))
+    assert download.status_code == 200 and download.content.startswith(b"%PDF")
+    assert download["X-Content-Type-Options"] == "nosniff"
+
+    task = open_task(app.pk, "materials_review")
+    refused = official.post(
+        reverse("services:application_handle", args=[app.pk]), {"task": task.pk, "decision": "return", "reason": ""}
+    )
+    assert refused.status_code == 422 and "必须填写理由" in refused.content.decode()
+    assert Application.objects.get(pk=app.pk).status == "submitted"
+    done = official.post(
+        reverse("services:application_handle", args=[app.pk]),
+        {"task": task.pk, "decision": "return", "reason": "体检表不清晰"},
+    )
+    assert done.status_code == 302
+    app.refresh_from_db()
+    assert app.status == "returned" and app.decision_reason == "体检表不清晰"
+    # the applicant's own page offers no handling form, and nobody can handle a step that is not theirs
+    own = client_for(hall.applicant).get(reverse("services:application_detail", args=[app.pk])).content.decode()
+    assert "data-handle-form" not in own
+    assert app.number not in client_for(hall.other_reviewer).get(reverse("services:handling")).content.decode()
+
+
+def test_the_wrong_official_cannot_handle_or_download_and_nothing_changes(hall):
+    app = _submitted(hall)
+    task = open_task(app.pk, "materials_review")
+    other = client_for(hall.other_reviewer)  # 洛阳: not over 中原区
+    response = other.post(
+        reverse("services:application_handle", args=[app.pk]), {"task": task.pk, "decision": "approve"}
+    )
+    assert response.status_code == 404
+    material = app.material_files.first()
+    assert other.get(reverse("services:material_download", args=[app.pk, material.pk])).status_code == 404
+    teacher = client_for(hall.world.teacher)  # sees 中原区's schools but holds no reviewer role
+    page = teacher.post(reverse("services:application_handle", args=[app.pk]), {"task": task.pk, "decision": "approve"})
+    assert page.status_code in (404, 409)
+    assert Application.objects.get(pk=app.pk).status == "submitted"

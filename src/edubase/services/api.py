@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Any
 
 from django.http import HttpRequest, HttpResponse
+from django.utils import timezone
 from ninja import File, Form, Router, Status
 from ninja.files import UploadedFile
 from ninja.pagination import paginate
 
+from edubase.core.errors import PermissionDenied
 from edubase.core.pagination import CursorPagination
+from edubase.core.scope import has_anywhere
 from edubase.orgs.models import Org
-from edubase.services import documents, selectors, services
+from edubase.services import documents, selectors, services, stats
 from edubase.services.models import Application, Rating, ServiceItem
 from edubase.services.schemas import (
     ApplicationDetailOut,
@@ -121,3 +125,18 @@ def handle(request: HttpRequest, task_id: int, payload: HandleIn) -> Application
     actor = _actor(request)
     task = workflow_selectors.get_task(actor, pk=task_id)
     return services.handle(task, actor=actor, decision=payload.decision, reason=payload.reason)
+
+
+@router.get("/stats", summary="政务服务统计 / on-time, handling time, corrections, satisfaction")
+def service_stats(
+    request: HttpRequest, item: str | None = None, since: dt.date | None = None, until: dt.date | None = None
+) -> dict[str, Any]:
+    """Figures overall, by item and by prefecture over the applications handled in the actor's scope."""
+    actor = _actor(request)
+    if not has_anywhere(actor, selectors.HANDLER_PERMISSION):
+        raise PermissionDenied("您没有查看政务服务统计的权限（需要查看机构权限）")
+    return stats.service_stats(actor, item=item, since=day_start(since), until=day_start(until))
+
+
+def day_start(day: dt.date | None) -> dt.datetime | None:
+    return timezone.make_aware(dt.datetime.combine(day, dt.time.min)) if day is not None else None

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from edubase.core.errors import NotFound
 from edubase.core.scope import scope_for
-from edubase.services.models import FINAL, Application, ServiceItem
+from edubase.services.models import FINAL, Application, Material, ServiceItem
 from edubase.workflow.calendar import is_working_day
 from edubase.workflow.models import CaseEvent, WorkTask
 
@@ -85,3 +85,37 @@ def working_days_left(application: Application, *, now: dt.datetime | None = Non
         if is_working_day(day):
             count += step
     return count
+
+
+def handling_for(actor: Any) -> list[tuple[WorkTask, Application]]:
+    """The actor's inbox limited to government-service cases: (task, application) pairs, soonest due first."""
+    from edubase.workflow.selectors import inbox_for
+
+    tasks = list(inbox_for(actor).filter(instance__definition__key__in=_process_keys())[:500])
+    apps = {
+        a.instance_id: a
+        for a in Application.objects.filter(instance_id__in=[t.instance_id for t in tasks]).select_related(
+            "item", "applicant", "org"
+        )
+    }
+    return [(t, apps[t.instance_id]) for t in tasks if t.instance_id in apps]
+
+
+def _process_keys() -> list[str]:
+    return list(ServiceItem.objects.values_list("process_key", flat=True).distinct())
+
+
+def actionable_tasks(actor: Any, application: Application) -> list[WorkTask]:
+    """Open tasks of the application's case that the actor may handle (not the applicant's own step)."""
+    from edubase.workflow.engine import is_candidate
+
+    return [t for t in open_tasks(application) if t.role_code and is_candidate(actor, t)]
+
+
+def get_material(actor: Any, *, application_pk: int, material_pk: int) -> Material:
+    """A material of an application the actor may see (same rule as the application itself)."""
+    application = get_application(actor, pk=application_pk)
+    material = application.material_files.filter(pk=material_pk).first()
+    if material is None:
+        raise NotFound("材料不存在")
+    return material

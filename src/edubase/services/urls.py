@@ -15,4 +15,8 @@ urlpatterns = [
     path("applications/<int:pk>/resubmit/", views.application_resubmit, name="application_resubmit"),
     path("applications/<int:pk>/rate/", views.application_rate, name="application_rate"),
     path("applications/<int:pk>/result.pdf", views.application_result, name="application_result"),
+    path("applications/<int:pk>/handle/", views.application_handle, name="application_handle"),
+    path("applications/<int:pk>/materials/<int:material_pk>/", views.material_download, name="material_download"),
+    path("handling/", views.handling, name="handling"),
+    path("stats/", views.stats_page, name="stats"),
 ]

@@ -127,6 +127,8 @@ def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
         and not hasattr(application, "rating"),
         "has_result": application.status in (ApplicationStatus.APPROVED, ApplicationStatus.REJECTED),
         "levels": RatingLevel.choices,
+        "actionable": selectors.actionable_tasks(request.user, application),
+        "decisions": list(services.DECISIONS.items()),
     }
 
 
@@ -178,3 +180,71 @@ def application_result(request: HttpRequest, pk: int) -> HttpResponse:
     response = HttpResponse(documents.result_pdf(application), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="{application.number}.pdf"'
     return response
+
+
+@login_required
+@require_GET
+@page
+def handling(request: HttpRequest) -> HttpResponse:
+    """待我办理: the official's government-service cases, soonest deadline first."""
+    rows = [(t, a, selectors.working_days_left(a)) for t, a in selectors.handling_for(request.user)]
+    return render(request, "services/handling.html", {"rows": rows})
+
+
+@login_required
+@require_POST
+@page
+def application_handle(request: HttpRequest, pk: int) -> HttpResponse:
+    """An official's decision on the application's current step (通过 / 不通过 / 退回补正)."""
+    application = selectors.get_application(request.user, pk=pk)
+    tasks = {str(t.pk): t for t in selectors.actionable_tasks(request.user, application)}
+    task = tasks.get(request.POST.get("task", ""))
+    if task is None:
+        raise services.ApplicationStateError("您在该办件当前环节没有待办事项（可能已被他人办理）")
+    decision = request.POST.get("decision", "")
+    services.handle(task, actor=request.user, decision=decision, reason=request.POST.get("reason", ""))
+    messages.success(request, f"已办理：{task.title} · {services.DECISIONS.get(decision, decision)}")
+    return redirect("services:application_detail", pk=pk)
+
+
+@login_required
+@require_GET
+@page
+def material_download(request: HttpRequest, pk: int, material_pk: int) -> HttpResponse:
+    material = selectors.get_material(request.user, application_pk=pk, material_pk=material_pk)
+    with material.file.open("rb") as handle:
+        data = handle.read()
+    types = {"pdf": "application/pdf", "png": "image/png", "jpg": "image/jpeg", "jpeg": "image/jpeg"}
+    response = HttpResponse(data, content_type=types.get(material.kind, "application/octet-stream"))
+    response["Content-Disposition"] = f'inline; filename="material-{material.pk}.{material.kind}"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_GET
+@page
+def stats_page(request: HttpRequest) -> HttpResponse:
+    """政务服务统计: on-time rate, handling time, corrections and satisfaction, charted by item and city."""
+    from edubase.core.scope import has_anywhere
+    from edubase.services import stats
+
+    if not has_anywhere(request.user, selectors.HANDLER_PERMISSION):
+        raise services.PermissionDenied("您没有查看政务服务统计的权限（需要查看机构权限）")
+    figures = stats.service_stats(request.user)
+
+    def chart(rows: list[dict[str, Any]], key: str, scale: float = 100.0) -> list[dict[str, Any]]:
+        return [{"name": r["name"], "value": round(r[key] * scale, 1)} for r in rows if r.get(key) is not None]
+
+    context = {
+        "figures": figures,
+        "charts": {
+            "chart-item-on-time": chart(figures["by_item"], "on_time_rate"),
+            "chart-item-good": chart(figures["by_item"], "good_rate"),
+            "chart-item-hours": chart(figures["by_item"], "avg_handling_hours", 1.0),
+            "chart-pref-on-time": chart(figures["by_prefecture"], "on_time_rate"),
+            "chart-pref-correction": chart(figures["by_prefecture"], "correction_rate"),
+            "chart-pref-satisfaction": chart(figures["by_prefecture"], "avg_satisfaction", 1.0),
+        },
+    }
+    return render(request, "services/stats.html", context)
