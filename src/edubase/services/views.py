@@ -109,9 +109,39 @@ def my_applications(request: HttpRequest) -> HttpResponse:
     return render(request, "services/my_applications.html", {"rows": rows})
 
 
+_ACTIONS = {
+    "started": "受理",
+    "completed": "办理完成",
+    "returned": "退回补正",
+    "finished": "办结",
+    "cancelled": "撤销",
+    "claimed": "签收",
+    "delegated": "转办",
+    "reminded": "催办提醒",
+    "escalated": "超期升级",
+}
+
+
+def _readable_history(events: Any) -> list[dict[str, Any]]:
+    """Case events as the applicant reads them: the step, what happened (the decision), the comment."""
+    rows = []
+    for event in events:
+        decision = (event.data or {}).get("decision") if event.action == "completed" else None
+        rows.append(
+            {
+                "title": event.task.title if event.task else _ACTIONS.get(event.action, event.action),
+                "at": event.at,
+                "label": services.DECISIONS.get(str(decision), "") if decision else _ACTIONS.get(event.action, ""),
+                "comment": event.comment,
+                "actor": event.actor_label,
+            }
+        )
+    return rows
+
+
 def _detail_context(request: HttpRequest, pk: int) -> dict[str, Any]:
     application = selectors.get_application(request.user, pk=pk)
-    history = list(case_history(request.user, application.instance)) if application.instance else []
+    history = _readable_history(case_history(request.user, application.instance)) if application.instance else []
     mine = application.applicant_id == request.user.pk
     return {
         "application": application,
