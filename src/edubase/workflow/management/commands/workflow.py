@@ -1,4 +1,4 @@
-"""``edubase workflow publish-shipped`` and ``edubase workflow fire-timers [--loop SECONDS]``."""
+"""``edubase workflow publish-shipped``, ``fire-timers [--loop SECONDS]`` and ``migrate-instances KEY``."""
 
 from __future__ import annotations
 
@@ -19,10 +19,42 @@ class Command(BaseCommand):
         fire = sub.add_parser("fire-timers", help="触发到期的定时器（催办、超期升级）")
         fire.add_argument("--loop", type=float, default=0, metavar="SECONDS", help="每隔 SECONDS 秒重复一次")
         fire.add_argument("--limit", type=int, default=100)
+        mig = sub.add_parser("migrate-instances", help="把运行中的案件迁移到流程的新版本（仅在安全时）")
+        mig.add_argument("key", help="流程标识，如 generic_approval")
+        mig.add_argument("--to", type=int, default=None, metavar="VERSION", help="目标版本（默认最新）")
+        mig.add_argument("--instance", type=int, action="append", default=None, help="只迁移这些案件（可重复）")
+        mig.add_argument("--dry-run", action="store_true", help="只报告，不修改")
 
     def handle(self, *args: Any, **options: Any) -> None:
-        from edubase.workflow import services, timers
+        from edubase.workflow import migration, services, timers
 
+        if options["action"] == "migrate-instances":
+            from edubase.core.errors import DomainError
+
+            try:
+                results = migration.migrate_all(
+                    options["key"],
+                    actor=None,
+                    version=options["to"],
+                    dry_run=options["dry_run"],
+                    instance_ids=options["instance"],
+                )
+            except DomainError as exc:
+                raise CommandError(exc.message) from exc
+            moved = 0
+            for r in results:
+                if r.migrated:
+                    moved += 1
+                    self.stdout.write(f"案件 {r.instance}：v{r.from_version} → v{r.to_version} 已迁移")
+                elif r.reason:
+                    self.stdout.write(f"案件 {r.instance}：未迁移 — {r.reason}")
+                else:
+                    added = "、".join(r.added_steps) or "无"
+                    self.stdout.write(
+                        f"案件 {r.instance}：可以迁移 v{r.from_version} → v{r.to_version}（新增步骤：{added}）"
+                    )
+            self.stdout.write(f"运行中案件 {len(results)} 个，已迁移 {moved} 个")
+            return
         if options["action"] == "publish-shipped":
             with transaction.atomic():
                 published = services.publish_shipped(actor=None)
