@@ -23,7 +23,6 @@ all of them (会签) or the first of them (或签, the others are cancelled) are
 from __future__ import annotations
 
 import datetime as dt
-import json
 import uuid
 from dataclasses import dataclass
 from functools import lru_cache
@@ -179,12 +178,12 @@ def compiled(definition: ProcessDefinition) -> CompiledDefinition:
     return _compiled(definition.pk, definition.digest_sm3, definition.key, definition.bpmn_xml)
 
 
-def _dump(workflow: BpmnWorkflow) -> dict[str, Any]:
-    return json.loads(SERIALIZER.serialize_json(workflow))
+def _dump(workflow: BpmnWorkflow) -> str:
+    return str(SERIALIZER.serialize_json(workflow))
 
 
 def _load(instance: ProcessInstance) -> BpmnWorkflow:
-    workflow = SERIALIZER.deserialize_json(json.dumps(instance.serialized))
+    workflow = SERIALIZER.deserialize_json(instance.serialized)
     workflow.script_engine = SCRIPT_ENGINE
     return workflow
 

@@ -44,7 +44,9 @@ class ProcessInstance(models.Model):
     org_path = models.CharField(max_length=255, db_index=True)
     state = models.CharField(_("状态"), max_length=16, choices=InstanceState.choices, default=InstanceState.RUNNING)
     outcome = models.CharField(_("办理结果"), max_length=100, blank=True)
-    serialized = models.JSONField(_("流程状态"), default=dict)
+    #: SpiffWorkflow's serialized state, kept as the serializer's exact text: a jsonb column would
+    #: re-order its keys, and SpiffWorkflow rebuilds task data from deltas in stored order
+    serialized = models.TextField(_("流程状态"), default="{}")
     started_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )
