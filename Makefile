@@ -67,6 +67,7 @@ demo: install
 	$(BIN)/edubase crypto selftest --quick
 	$(BIN)/edubase demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) --no-serve
 	$(BIN)/edubase services publish
+	$(BIN)/edubase secops publish
 	@# the worker (timers, outbox, overdue sweeps) runs beside the server and stops with it
 	$(BIN)/edubase worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/edubase serve --bind $(HOST):$(PORT)

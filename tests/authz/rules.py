@@ -36,6 +36,9 @@ class Rule:
     #: the page lists orgs from the public directory (e.g. where an item may be handled): the
     #: out-of-scope school check does not apply; persons and accounts are still checked
     public_orgs: bool = False
+    #: an audit trail names whoever acted on an org in scope, officials above it included
+    #: (accountability): the other-users check does not apply; schools and persons still do
+    names_actors: bool = False
     note: str = ""
 
     def variants(self) -> tuple[str, ...]:

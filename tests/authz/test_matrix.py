@@ -438,7 +438,9 @@ API_RULES: dict[str, Rule] = {
     ),
     "DELETE /accounts/tokens/{token_id}": Rule(params={"token_id": "own_token"}, ok=frozenset({204})),
     # audit
-    "GET /audit/events": Rule(perm="audit.view", lists=True, shows=lambda c: str(c.events["school_a"].pk)),
+    "GET /audit/events": Rule(
+        perm="audit.view", lists=True, shows=lambda c: str(c.events["school_a"].pk), names_actors=True
+    ),
     "GET /audit/verify": Rule(everything_only=True),
     # workflow: only a candidate of the step may act; who sees the case but is not a candidate gets 403
     "GET /workflow/tasks": Rule(lists=True),
@@ -572,7 +574,7 @@ CONSOLE_RULES: dict[str, Rule] = {
     ),
     "console:user_unlock": Rule(perm="accounts.manage", method="POST", params={"pk": "user"}, ok=frozenset({302})),
     "console:role_list": Rule(perm="accounts.view", lists=True),
-    "console:audit_log": Rule(perm="audit.view", lists=True, shows=lambda c: c.world.school_a.name),
+    "console:audit_log": Rule(perm="audit.view", lists=True, shows=lambda c: c.world.school_a.name, names_actors=True),
     # workflow pages: the inbox is anyone's; a task is acted on by its candidates only (see the API rows)
     "workflow:inbox": Rule(lists=True),
     "workflow:task": Rule(perm="orgs.view", params={"pk": "task"}),
@@ -790,8 +792,10 @@ def _readable(response: Any) -> tuple[list[tuple[str, Any]], str]:
     return [], response.content.decode(errors="replace")
 
 
-def _leaks(response: Any, ctx: Ctx, *, public_orgs: bool = False) -> list[str]:
+def _leaks(response: Any, ctx: Ctx, *, public_orgs: bool = False, names_actors: bool = False) -> list[str]:
     forbidden = ctx.forbidden(public_orgs=public_orgs)
+    if names_actors:
+        forbidden["usernames"] = set()
     leaves, text = _readable(response)
     found = []
     if leaves:
@@ -841,7 +845,7 @@ def check(route: str, persona: str, ctx: Ctx) -> list[str]:
             if not location.startswith(reverse("console:login")):
                 problems.append(f"{where}: redirected to {location}, not to the sign-in page")
         if 200 <= status < 300 and method == "GET":
-            leaked = _leaks(response, ctx, public_orgs=rule.public_orgs)
+            leaked = _leaks(response, ctx, public_orgs=rule.public_orgs, names_actors=rule.names_actors)
             if leaked:
                 problems.append(f"{where}: shows what is out of its scope: {leaked}")
             lacks = rule.perm is not None and not holds(persona, rule.perm)

@@ -1,0 +1,1 @@
+"""Security operations (point 6): information-asset registry, MLPS, vulnerabilities, notices, incidents."""

@@ -1,0 +1,52 @@
+"""``edubase secops publish`` (the shipped notice process) and ``edubase secops sweep`` (overdue notices)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import time
+from argparse import ArgumentParser
+from typing import Any
+
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+
+class Command(BaseCommand):
+    help = "网络安全：发布通报整改流程、超期通报升级督办 / secops maintenance"
+
+    def add_arguments(self, parser: ArgumentParser) -> None:
+        sub = parser.add_subparsers(dest="action", required=True)
+        sub.add_parser("publish", help="发布随 edubase 提供的通报整改流程（已是最新则跳过）")
+        sweep = sub.add_parser("sweep", help="标记超期通报并逐级升级督办（每级只升级一次）")
+        sweep.add_argument("--now", default="", metavar="ISO 时间", help="以该时间为当前时间（测试与补跑用）")
+        sweep.add_argument("--loop", type=float, default=0, metavar="SECONDS", help="每隔 SECONDS 秒重复一次")
+        sweep.add_argument("--limit", type=int, default=500)
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        from edubase.secops import notices
+
+        if options["action"] == "publish":
+            with transaction.atomic():
+                definition = notices.publish_process(actor=None)
+            if definition is None:
+                self.stdout.write(f"流程 {notices.PROCESS_KEY} 已是最新版本")
+            else:
+                self.stdout.write(f"已发布流程 {definition.key} v{definition.version}")
+            return
+        now = None
+        if options["now"]:
+            try:
+                now = dt.datetime.fromisoformat(options["now"])
+            except ValueError as exc:
+                raise CommandError(f"--now “{options['now']}”不是有效的 ISO 时间，例如 2026-05-01T09:00") from exc
+            if timezone.is_naive(now):
+                now = timezone.make_aware(now)
+        if options["loop"] < 0:
+            raise CommandError("--loop 必须是非负秒数")
+        while True:
+            made = notices.escalate_overdue(now, limit=options["limit"])
+            self.stdout.write(f"超期通报升级督办 {made} 次")
+            if not options["loop"]:
+                return
+            time.sleep(options["loop"])

@@ -1,0 +1,12 @@
+"""Console pages of secops (namespace ``secops``, mounted at ``/secops/``); each part lists its own."""
+
+from edubase.secops import urls_findings, urls_incidents, urls_notices, urls_registry
+
+app_name = "secops"
+
+urlpatterns = [
+    *urls_registry.urlpatterns,
+    *urls_findings.urlpatterns,
+    *urls_notices.urlpatterns,
+    *urls_incidents.urlpatterns,
+]
