@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -18,37 +17,14 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 from edubase.core.errors import DomainError, NotFound, PermissionDenied, ValidationFailed
 from edubase.core.middleware import abort_writes
 from edubase.core.scope import has_anywhere, scope_for
+from edubase.core.web import domain_errors as page
+from edubase.core.web import flag_param as _flag
+from edubase.core.web import int_param as _int
 from edubase.orgs.models import Org
 from edubase.secops import dashboard, incidents
 from edubase.secops.models import IncidentCategory, IncidentGrade, IncidentState
 
 View = Callable[..., HttpResponse]
-
-
-def page(view: View) -> View:
-    """A ``DomainError`` becomes the console's Chinese error page (the request's writes undone)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as error:
-            response = render(request, "console/error.html", {"failure": error}, status=error.status)
-            abort_writes()
-            return response
-
-    return wrapper
-
-
-def _flag(value: str | None) -> bool | None:
-    return {"1": True, "true": True, "0": False, "false": False}.get((value or "").lower())
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
 
 
 @login_required

@@ -4,20 +4,21 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from edubase.core.errors import DomainError, PermissionDenied, ValidationFailed
+from edubase.core.errors import DomainError, ValidationFailed
 from edubase.core.middleware import abort_writes
 from edubase.core.scope import has_anywhere, scope_for
+from edubase.core.web import console_page as page
+from edubase.core.web import flag_param as _flag
+from edubase.core.web import int_param as _int
 from edubase.orgs.models import Org, OrgKind
 from edubase.secops import notice_documents, notices
 from edubase.secops.models import NoticeStatus, Severity
@@ -26,37 +27,6 @@ View = Callable[..., HttpResponse]
 
 PAGE_SIZE = 50
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-
-
-def page(permission: str) -> Callable[[View], View]:
-    """Sign-in required, ``permission`` held somewhere; a ``DomainError`` becomes the Chinese error page."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            try:
-                if not has_anywhere(request.user, permission):
-                    raise PermissionDenied()
-                return view(request, *args, **kwargs)
-            except DomainError as error:
-                response = render(request, "console/error.html", {"failure": error}, status=error.status)
-                abort_writes()
-                return response
-
-        return login_required(wrapper)
-
-    return decorate
-
-
-def _int(value: str | None) -> int | None:
-    try:
-        return int(value) if value not in (None, "") else None
-    except ValueError:
-        return None
-
-
-def _flag(value: str | None) -> bool | None:
-    return {"1": True, "true": True, "0": False, "false": False}.get((value or "").lower())
 
 
 def _filters(request: HttpRequest) -> dict[str, Any]:

@@ -4,11 +4,9 @@ list, import, export. Thin over ``registry`` / ``registry_io`` (the API uses the
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
-from django.contrib.auth.decorators import login_required
 from django.core.paginator import Page, Paginator
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse
@@ -17,10 +15,11 @@ from django.utils import timezone
 from django.utils.http import content_disposition_header
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from edubase.core.errors import DomainError, PermissionDenied, ValidationFailed
+from edubase.core.errors import ValidationFailed
 from edubase.core.middleware import abort_writes
 from edubase.core.scope import has_anywhere
 from edubase.core.tabular import ImportRejected
+from edubase.core.web import console_page as page
 from edubase.secops import registry, registry_io
 from edubase.secops.models import AssessmentConclusion, AssetKind, SystemStatus
 
@@ -35,30 +34,6 @@ FIELD_LABELS = {f: label for f, (label, _parser) in registry.SYSTEM_FIELDS.items
     "next_assessment_due": "下次测评截止",
 }
 OVERDUE = [("any", "任一超期"), ("filing", "备案超期"), ("assessment", "测评超期")]
-
-
-def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    response = render(request, "console/error.html", {"failure": error}, status=error.status)
-    abort_writes()
-    return response
-
-
-def page(permission: str) -> Callable[[View], View]:
-    """Sign-in required; ``permission`` held somewhere; a ``DomainError`` becomes the error page."""
-
-    def decorate(view: View) -> View:
-        @wraps(view)
-        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-            if not has_anywhere(request.user, permission):
-                return _error_page(request, PermissionDenied())
-            try:
-                return view(request, *args, **kwargs)
-            except DomainError as error:
-                return _error_page(request, error)
-
-        return login_required(wrapper)
-
-    return decorate
 
 
 def _page(request: HttpRequest, queryset: QuerySet[Any]) -> Page:

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from functools import wraps
 from typing import Any
 
 from django.contrib import messages
@@ -15,31 +14,13 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from edubase.core.errors import DomainError
 from edubase.core.middleware import abort_writes
+from edubase.core.web import domain_errors as page
 from edubase.orgs.models import Org, OrgKind
 from edubase.services import documents, selectors, services
 from edubase.services.models import ApplicationStatus, RatingLevel, ServiceItem
 from edubase.workflow.selectors import case_history
 
 View = Callable[..., HttpResponse]
-
-
-def _error_page(request: HttpRequest, error: DomainError) -> HttpResponse:
-    response = render(request, "console/error.html", {"failure": error}, status=error.status)
-    abort_writes()  # after rendering: the page reads the database too
-    return response
-
-
-def page(view: View) -> View:
-    """A ``DomainError`` becomes the console's Chinese error page (the request's writes undone)."""
-
-    @wraps(view)
-    def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
-        try:
-            return view(request, *args, **kwargs)
-        except DomainError as error:
-            return _error_page(request, error)
-
-    return wrapper
 
 
 _LEVEL_KIND = {"county": OrgKind.COUNTY, "city": OrgKind.PREFECTURE, "school": OrgKind.SCHOOL}
