@@ -119,6 +119,8 @@ API_RULES: dict[str, Rule] = {
 CONSOLE_RULES: dict[str, Rule] = {
     "secops:system_list": Rule(perm="secops.view", lists=True, shows=lambda c: SYSTEM_A),
     "secops:system_detail": Rule(perm="secops.view", params={"pk": "sec_system"}),
+    "secops:system_new": Rule(perm="secops.change"),
+    "secops:system_edit": Rule(perm="secops.change", params={"pk": "sec_system"}),
     "secops:system_assess": Rule(
         perm="secops.change",
         method="POST",

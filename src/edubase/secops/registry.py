@@ -394,6 +394,21 @@ def org_for(actor: Any, *, pk: int) -> Org:
     return org
 
 
+def org_by_code(actor: Any, *, code: str) -> Org:
+    """The org with ``code`` (学校标识码 or 区划代码) where the actor may change the registry."""
+    if not code:
+        raise ValidationFailed(
+            "请填写所属单位代码（学校标识码或行政区划代码）", details=[{"field": "org_code", "reason": "必填"}]
+        )
+    org = Org.objects.filter(code=code).first()
+    if org is None or not scope_for(actor, CHANGE).covers(org.path):
+        raise ValidationFailed(
+            f"单位代码“{code}”不存在或不在您的管辖范围内",
+            details=[{"field": "org_code", "reason": "不存在或不在管辖范围内"}],
+        )
+    return org
+
+
 def systems_for(
     actor: Any,
     *,

@@ -9,6 +9,8 @@ from edubase.secops import views_registry as views
 urlpatterns: list[URLPattern] = [
     path("systems/", views.system_list, name="system_list"),
     path("systems/bulk/", views.registry_bulk, name="registry_bulk"),
+    path("systems/new/", views.system_new, name="system_new"),
+    path("systems/<int:pk>/edit/", views.system_edit, name="system_edit"),
     path("systems/<int:pk>/", views.system_detail, name="system_detail"),
     path("systems/<int:pk>/assess/", views.system_assess, name="system_assess"),
     path("systems/<int:pk>/decommission/", views.system_decommission, name="system_decommission"),

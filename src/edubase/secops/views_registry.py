@@ -225,3 +225,95 @@ def registry_export(request: HttpRequest) -> HttpResponse:
 @page(registry.VIEW)
 def registry_template(request: HttpRequest) -> HttpResponse:
     return _download(registry_io.template(), "信息资产台账模板.xlsx")
+
+
+_FORM_FIELDS = [
+    ("name", "text"),
+    ("status", "status"),
+    ("description", "textarea"),
+    ("internet_facing", "bool"),
+    ("responsible_name", "text"),
+    ("responsible_phone", "text"),
+    ("data_held", "textarea"),
+    ("went_live_on", "date"),
+    ("mlps_level", "level"),
+    ("graded_on", "date"),
+    ("filing_number", "text"),
+    ("filed_on", "date"),
+    ("cii", "bool"),
+]
+
+
+def _form_data(post: Any, *, creating: bool) -> dict[str, Any]:
+    data: dict[str, Any] = {}
+    for field, kind in _FORM_FIELDS:
+        if kind == "bool":
+            data[field] = post.get(field) == "on"
+        elif field == "responsible_phone" and registry.is_masked(post.get(field, "")):
+            continue  # the masked phone shown in the form: unchanged
+        else:
+            value = post.get(field, "").strip()
+            if value or not creating:
+                data[field] = value or None if kind in ("date", "level") else value
+    return data
+
+
+def _system_form(request: HttpRequest, system: Any, *, error: Any = None, status: int = 200) -> HttpResponse:
+    values = request.POST if request.method == "POST" else {}
+    fields = []
+    for field, kind in _FORM_FIELDS:
+        label = registry.SYSTEM_FIELDS[field][0]
+        if field in values:
+            value: Any = values.get(field)
+        elif kind == "bool" and request.method == "POST":
+            value = False
+        elif system is not None:
+            value = system.responsible_phone_masked if field == "responsible_phone" else getattr(system, field)
+        else:
+            value = "online" if field == "status" else ""
+        if kind == "date" and hasattr(value, "isoformat"):
+            value = value.isoformat()
+        problems = {d["field"]: d["reason"] for d in (getattr(error, "details", None) or []) if isinstance(d, dict)}
+        fields.append({"name": field, "kind": kind, "label": label, "value": value, "error": problems.get(field)})
+    context = {
+        "system": system,
+        "fields": fields,
+        "error": error,
+        "org_code": values.get("org_code", "") if values else "",
+        "statuses": SystemStatus.choices,
+        "levels": LEVELS,
+    }
+    response = render(request, "secops/registry_system_form.html", context, status=status)
+    if error is not None:
+        abort_writes()
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+@page(registry.CHANGE)
+def system_new(request: HttpRequest) -> HttpResponse:
+    """登记信息系统: the owning org by its code (学校标识码 or 区划代码) inside the actor's scope."""
+    if request.method == "GET":
+        return _system_form(request, None)
+    try:
+        code = request.POST.get("org_code", "").strip()
+        org = registry.org_by_code(request.user, code=code)
+        system = registry.create_system(actor=request.user, org=org, data=_form_data(request.POST, creating=True))
+    except ValidationFailed as error:
+        return _system_form(request, None, error=error, status=error.status)
+    messages.success(request, f"已登记信息系统“{system.name}”")
+    return redirect("secops:system_detail", pk=system.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@page(registry.CHANGE)
+def system_edit(request: HttpRequest, pk: int) -> HttpResponse:
+    system = registry.get_system(request.user, pk=pk)
+    if request.method == "GET":
+        return _system_form(request, system)
+    try:
+        registry.update_system(actor=request.user, system=system, data=_form_data(request.POST, creating=False))
+    except ValidationFailed as error:
+        return _system_form(request, system, error=error, status=error.status)
+    messages.success(request, "信息系统已更新")
+    return redirect("secops:system_detail", pk=pk)
