@@ -1,17 +1,22 @@
-"""PDF documents (决定书、通报、报告) with reportlab's platypus, Chinese set in STSong-Light.
+"""PDF documents (决定书、通报、报告) with reportlab's platypus, the Chinese font embedded.
 
-STSong-Light is one of the Adobe-GB1 CID fonts every PDF reader supplies, so the documents stay
-small and need no font file on the server; Latin text and numbers use Helvetica so identifiers
-stay searchable. Long Chinese lines wrap by character (``wordWrap="CJK"``). Output is
-deterministic apart from the content (``invariant``), which keeps documents diffable.
+Printed documents must carry their font: the text is set in WenQuanYi Zen Hei (TrueType, Debian
+``fonts-wqy-zenhei``, installed by ``make``), embedded as a subset of the glyphs used (a one-page
+document is ~15 KB). ``EDUBASE_PDF_FONT`` names another TrueType/TTC file. Where no such file
+exists the documents fall back to STSong-Light, an Adobe-GB1 CID font readers supply but which
+is not embedded — logged as a warning. Long Chinese lines wrap by character (``wordWrap="CJK"``);
+output is deterministic (``invariant``), which keeps documents diffable.
 """
 
 from __future__ import annotations
 
 import io
+import logging
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
+from pathlib import Path
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -21,22 +26,41 @@ from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
 from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfbase.cidfonts import UnicodeCIDFont
+from reportlab.pdfbase.ttfonts import TTFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
-CJK = "STSong-Light"
+logger = logging.getLogger(__name__)
+
+EMBEDDED = "EdubaseCJK"
+FALLBACK = "STSong-Light"
+FONT_FILES = ("/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 
 
 @lru_cache(maxsize=1)
-def _fonts() -> None:
-    pdfmetrics.registerFont(UnicodeCIDFont(CJK))
-    pdfmetrics.registerFontFamily(CJK, normal=CJK, bold=CJK, italic=CJK, boldItalic=CJK)
+def _fonts() -> str:
+    """Register the document font once; returns its name (embedded when a font file exists)."""
+    candidates = [os.environ.get("EDUBASE_PDF_FONT", ""), *FONT_FILES]
+    name = FALLBACK
+    for path in (Path(c) for c in candidates if c):
+        if path.is_file():
+            pdfmetrics.registerFont(TTFont(EMBEDDED, str(path), subfontIndex=0))
+            name = EMBEDDED
+            break
+    else:
+        pdfmetrics.registerFont(UnicodeCIDFont(FALLBACK))
+        logger.warning("no CJK TrueType font found (%s): PDFs use the non-embedded STSong-Light", ", ".join(FONT_FILES))
+    pdfmetrics.registerFontFamily(name, normal=name, bold=name, italic=name, boldItalic=name)
+    return name
+
+
+def font_name() -> str:
+    return _fonts()
 
 
 def _style(size: float, *, leading: float | None = None, align: int = 0) -> ParagraphStyle:
-    _fonts()
     return ParagraphStyle(
         name=f"cjk{size}{align}",
-        fontName=CJK,
+        fontName=_fonts(),
         fontSize=size,
         leading=leading or size * 1.5,
         alignment=align,

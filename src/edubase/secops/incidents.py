@@ -637,23 +637,22 @@ def escalate_overdue(now: dt.datetime | None = None, *, limit: int = 100) -> int
 
 
 def post_incident_pdf(incident: Incident) -> bytes:
-    """The post-incident report (事件总结报告) or drill report as an A4 PDF (STSong-Light)."""
+    """The post-incident report (事件总结报告) or drill report as an A4 PDF (the embedded document font)."""
     from xml.sax.saxutils import escape
 
     from reportlab.lib.pagesizes import A4
     from reportlab.lib.styles import ParagraphStyle
     from reportlab.lib.units import mm
-    from reportlab.pdfbase import pdfmetrics
-    from reportlab.pdfbase.cidfonts import UnicodeCIDFont
     from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
+
+    from edubase.core.pdf import font_name
 
     if incident.state != IncidentState.CLOSED and not incident.is_exercise:
         raise IncidentStateError("事件结案后才能生成事件总结报告")
-    if "STSong-Light" not in pdfmetrics.getRegisteredFontNames():
-        pdfmetrics.registerFont(UnicodeCIDFont("STSong-Light"))
-    title_style = ParagraphStyle("t", fontName="STSong-Light", fontSize=18, leading=26, alignment=1)
-    head = ParagraphStyle("h", fontName="STSong-Light", fontSize=13, leading=20, spaceBefore=8)
-    body = ParagraphStyle("b", fontName="STSong-Light", fontSize=10.5, leading=17, wordWrap="CJK")
+    font = font_name()
+    title_style = ParagraphStyle("t", fontName=font, fontSize=18, leading=26, alignment=1)
+    head = ParagraphStyle("h", fontName=font, fontSize=13, leading=20, spaceBefore=8)
+    body = ParagraphStyle("b", fontName=font, fontSize=10.5, leading=17, wordWrap="CJK")
 
     def para(text: str, style: ParagraphStyle = body) -> Paragraph:
         return Paragraph(escape(text or "—").replace("\n", "<br/>"), style)

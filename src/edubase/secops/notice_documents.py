@@ -1,6 +1,6 @@
 """Notice documents as PDF (reportlab): the notice (网络安全通报) and the rectification report (整改报告).
 
-Chinese text is set in the Adobe-GB1 CID font ``STSong-Light`` (every PDF reader supplies it), so
+Chinese text is set in the embedded document font of ``core.pdf`` (WenQuanYi Zen Hei), so
 the files stay small and the text searchable.
 """
 
@@ -16,20 +16,16 @@ from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4
 from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
-from reportlab.pdfbase import pdfmetrics
-from reportlab.pdfbase.cidfonts import UnicodeCIDFont
 from reportlab.platypus import Paragraph, SimpleDocTemplate, Spacer, Table, TableStyle
 
+from edubase.core.pdf import font_name
 from edubase.secops.models import Notice, NoticeStatus
 from edubase.secops.notices import NoReportYet
-
-FONT = "STSong-Light"
 
 
 @lru_cache(maxsize=1)
 def _styles() -> dict[str, ParagraphStyle]:
-    pdfmetrics.registerFont(UnicodeCIDFont(FONT))
-    base = ParagraphStyle("body", fontName=FONT, fontSize=11, leading=17, wordWrap="CJK")
+    base = ParagraphStyle("body", fontName=font_name(), fontSize=11, leading=17, wordWrap="CJK")
     return {
         "title": ParagraphStyle("title", parent=base, fontSize=20, leading=28, alignment=1, textColor=colors.red),
         "number": ParagraphStyle("number", parent=base, alignment=1),
