@@ -185,7 +185,11 @@ def test_the_build_is_recorded_as_one_audit_event_with_counts(demo: DemoReport) 
     events = AuditEvent.objects.filter(action="demo.build")
     assert events.count() == 1
     assert events[0].after["created"]["schools"] == SCALE
-    assert AuditEvent.objects.exclude(action="demo.build").count() == 0  # not one event per row
+    # not one event per row; the security picture goes through the secops services and the workflow
+    # engine, which audit each action (scans, notices, incidents: a few hundred at most)
+    services = AuditEvent.objects.filter(action__regex=r"^(secops|workflow)\.")
+    assert AuditEvent.objects.exclude(action="demo.build").exclude(pk__in=services).count() == 0
+    assert services.count() < 500
 
 
 def test_running_it_again_creates_nothing_new(demo: DemoReport, credentials_file: Path) -> None:

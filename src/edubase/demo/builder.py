@@ -33,6 +33,7 @@ from edubase.core import audit
 from edubase.crypto.errors import KeyNotFound
 from edubase.crypto.keyring import hierarchy, root_node_id
 from edubase.demo import plan
+from edubase.demo import secops as secops_demo
 from edubase.demo.names import chinese_number, mobile_number, person_name
 from edubase.orgs.models import Org, OrgHistory, OrgKind, SchoolCode
 from edubase.orgs.standards import gb2260
@@ -635,6 +636,7 @@ def build_demo(
         new_orgs = _build_orgs(specs, tree, created, say)
         _build_people(specs, {o.code for o in new_orgs}, tree, seed, created, say)
         report.credentials = _build_users(created, path)
+        secops_demo.build(seed=seed, created=created, progress=say)
         report.totals = _totals()
         if report.created_anything:
             province = Org.objects.get(code=plan.PROVINCE_CODE)

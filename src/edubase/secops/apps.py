@@ -10,9 +10,10 @@ class SecopsConfig(AppConfig):
 
     def ready(self) -> None:
         from edubase.core import jobs
-        from edubase.secops import incidents, notices
+        from edubase.secops import incidents, notices, rollup
         from edubase.workflow.signals import case_changed
 
         case_changed.connect(notices.follow_case, dispatch_uid="secops.notices.follow_case")
         jobs.register("secops.notices", notices.escalate_overdue, every_s=300, label="超期通报升级督办")
         jobs.register("secops.incidents", incidents.escalate_overdue, every_s=60, label="事件超时未报升级")
+        jobs.register("secops.rollup", rollup.refresh, every_s=60, label="安全态势汇总")

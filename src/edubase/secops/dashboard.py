@@ -4,31 +4,29 @@ Every figure is a ``GROUP BY`` (or a filtered ``COUNT``) over an indexed column,
 over rows, so that the page stays fast at province scale (200,000 assets, 1,000,000 findings).
 Each figure carries the link of the list it counts, with the matching filter.
 
-At province scope the open-findings aggregate still reads most of a million rows (a few hundred
-milliseconds on a small machine), so the page and the API serve ``cached_summary``: the figures of
-one scope, kept ``DASHBOARD_TTL`` seconds (the same subtrees give the same numbers, whoever asks)
-and shown with their time — as the console's home dashboard does.
+The two large aggregates — open findings by severity and age, registered assets by MLPS level —
+come from the rollup (``secops.rollup``, refreshed every minute by the worker) for scopes at
+county level or above: a province reads a few hundred rows instead of most of a million. A
+school's scope, an empty rollup, or one more than five minutes old is counted live, and the
+figures say which (``source``, ``note``) and as of when (``as_of``: the rollup's time).
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Mapping
 from typing import Any
 from urllib.parse import urlencode
 
-from django.core.cache import cache
 from django.db.models import Count, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from edubase.core.scope import scope_for
-from edubase.secops import registry
+from edubase.secops import registry, rollup
 from edubase.secops.models import (
     Asset,
     Finding,
-    FindingStatus,
     Incident,
     IncidentGrade,
     IncidentState,
@@ -39,18 +37,11 @@ from edubase.secops.models import notices as notice_models
 
 VIEW = "secops.view"
 API = "/api/v1/secops"
-DASHBOARD_TTL = 60
-
 #: open findings: not yet fixed, accepted or dismissed
-OPEN_FINDINGS = (FindingStatus.OPEN, FindingStatus.FIXING)
+OPEN_FINDINGS = rollup.OPEN_FINDINGS
 _OPEN_PARAM = ",".join(OPEN_FINDINGS)
-#: age buckets of open findings (days since first seen): label, lower bound, upper bound
-AGE_BUCKETS: tuple[tuple[str, str, int, int | None], ...] = (
-    ("lt7", "7 天以内", 0, 7),
-    ("7to30", "7–30 天", 7, 30),
-    ("30to90", "30–90 天", 30, 90),
-    ("gt90", "90 天以上", 90, None),
-)
+#: age buckets of open findings (days since first seen): key, label, lower bound, upper bound
+AGE_BUCKETS = rollup.AGE_BUCKETS
 _NOTICE_DONE = (notice_models.NoticeStatus.CLOSED, notice_models.NoticeStatus.CANCELLED)
 
 
@@ -93,22 +84,31 @@ def systems_by_level(actor: Any) -> list[dict[str, Any]]:
     ]
 
 
-def assets_by_level(actor: Any) -> list[dict[str, Any]]:
+def _level_order(level: int | None) -> int:
+    return level if level is not None else 99  # ungraded / no system last, on both databases
+
+
+def assets_by_level(actor: Any, *, basis: rollup.Basis | None = None) -> list[dict[str, Any]]:
     """Registered assets per MLPS level of their system (no system: 未关联系统)."""
-    rows = (
-        Asset.objects.filter(scope_for(actor, VIEW).q("org_path"), registered=True)
-        .values("system__mlps_level")
-        .annotate(n=Count("pk"))
-        .order_by("system__mlps_level")
-    )
+    scope = scope_for(actor, VIEW)
+    if basis is not None and basis.source == "rollup":
+        counts = rollup.assets_by_level(scope)
+    else:
+        rows = (
+            Asset.objects.filter(scope.q("org_path"), registered=True)
+            .values("system__mlps_level")
+            .annotate(n=Count("pk"))
+            .order_by()
+        )
+        counts = {r["system__mlps_level"]: r["n"] for r in rows}
     return [
         {
-            "level": r["system__mlps_level"],
-            "name": f"第{r['system__mlps_level']}级" if r["system__mlps_level"] else "未定级/未关联系统",
-            "value": r["n"],
+            "level": level,
+            "name": f"第{level}级" if level else "未定级/未关联系统",
+            "value": counts[level],
             "url": _link("secops:asset_list", "/assets"),
         }
-        for r in rows
+        for level in sorted(counts, key=_level_order)
     ]
 
 
@@ -122,35 +122,37 @@ def compliance(actor: Any, *, today: dt.date | None = None) -> dict[str, Any]:
     return {"level": level, "label": "地市" if level == "city" else "县区", "rows": rows}
 
 
-def _age_counts(now: dt.datetime) -> dict[str, Count]:
-    """One filtered count per age bucket (a single pass; no per-row CASE to group by)."""
-    counts = {}
-    for key, _label, lower, upper in AGE_BUCKETS:
-        window = Q(first_seen__lte=now - dt.timedelta(days=lower))
-        if upper is not None:
-            window &= Q(first_seen__gt=now - dt.timedelta(days=upper))
-        counts[f"age_{key}"] = Count("pk", filter=window)
+def _live_open_findings(scope: Any, now: dt.datetime) -> dict[tuple[str, str], int]:
+    """Open findings by (severity, age bucket), from one ``GROUP BY severity`` with filtered counts."""
+    rows = (
+        Finding.objects.filter(scope.q("org_path"), status__in=OPEN_FINDINGS)
+        .values("severity")
+        .annotate(**rollup.age_counts(now))
+        .order_by()
+    )
+    counts: dict[tuple[str, str], int] = {}
+    for row in rows:  # one row per severity (at most 5)
+        counted: dict[str, Any] = dict(row)
+        for key, _label, _lower, _upper in AGE_BUCKETS:
+            counts[counted["severity"], key] = counted[f"age_{key}"]
     return counts
 
 
-def findings(actor: Any, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Open findings by severity and by age, from one ``GROUP BY severity`` with filtered counts."""
+def findings(actor: Any, *, now: dt.datetime | None = None, basis: rollup.Basis | None = None) -> dict[str, Any]:
+    """Open findings by severity and by age: from the rollup when ``basis`` says so, else live."""
     now = now or timezone.now()
-    rows = (
-        Finding.objects.filter(scope_for(actor, VIEW).q("org_path"), status__in=OPEN_FINDINGS)
-        .values("severity")
-        .annotate(**_age_counts(now))
-        .order_by()
-    )
+    scope = scope_for(actor, VIEW)
+    if basis is not None and basis.source == "rollup":
+        counts = rollup.open_findings(scope)
+    else:
+        counts = _live_open_findings(scope, now)
     by_severity: dict[str, int] = {s: 0 for s in Severity.values}
-    by_age = [0] * len(AGE_BUCKETS)
-    for row in rows:  # one row per severity (at most 5)
-        counted: dict[str, Any] = dict(row)
-        for i, (key, _label, _lower, _upper) in enumerate(AGE_BUCKETS):
-            by_age[i] += counted[f"age_{key}"]
-            by_severity[counted["severity"]] = by_severity.get(counted["severity"], 0) + counted[f"age_{key}"]
+    by_age = {key: 0 for key, _label, _lower, _upper in AGE_BUCKETS}
+    for (severity, age), n in counts.items():
+        by_severity[severity] = by_severity.get(severity, 0) + n
+        by_age[age] = by_age.get(age, 0) + n
     return {
-        "total": sum(by_age),
+        "total": sum(by_age.values()),
         "by_severity": [
             {
                 "key": value,
@@ -164,10 +166,10 @@ def findings(actor: Any, *, now: dt.datetime | None = None) -> dict[str, Any]:
             {
                 "key": key,
                 "name": label,
-                "value": by_age[i],
+                "value": by_age[key],
                 "url": _link("secops:findings_list", "/findings", status=_OPEN_PARAM, age=lower or None),
             }
-            for i, (key, label, lower, _upper) in enumerate(AGE_BUCKETS)
+            for key, label, lower, _upper in AGE_BUCKETS
         ],
         "url": _link("secops:findings_list", "/findings", status=_OPEN_PARAM),
     }
@@ -216,28 +218,29 @@ def incidents(actor: Any) -> dict[str, Any]:
     }
 
 
-def summary(actor: Any, *, now: dt.datetime | None = None) -> dict[str, Any]:
-    """Every figure of the dashboard for the actor's scope."""
+def summary(actor: Any, *, now: dt.datetime | None = None, live: bool = False) -> dict[str, Any]:
+    """Every figure of the dashboard for the actor's scope (``live``: count everything now, the
+    benchmark's peer).
+
+    ``as_of`` is the time of the oldest figure (the rollup's refresh when it was read), ``source``
+    says where the large counts came from (``rollup`` | ``live``) and ``note`` why they are live
+    when the rollup should have answered (empty or stale)."""
     now = now or timezone.now()
+    basis = rollup.Basis("live", now) if live else rollup.basis(scope_for(actor, VIEW), now)
     return {
-        "as_of": now,
+        "as_of": basis.as_of,
+        "source": basis.source,
+        "note": basis.note,
         "systems_by_level": systems_by_level(actor),
-        "assets_by_level": assets_by_level(actor),
+        "assets_by_level": assets_by_level(actor, basis=basis),
         "compliance": compliance(actor, today=timezone.localdate(now)),
-        "findings": findings(actor, now=now),
+        "findings": findings(actor, now=now, basis=basis),
         "notices": notices(actor, now=now),
         "incidents": incidents(actor),
     }
 
 
 def cached_summary(actor: Any) -> dict[str, Any]:
-    """``summary`` for the actor's scope, at most ``DASHBOARD_TTL`` seconds old."""
-    scope = scope_for(actor, VIEW)
-    key = (
-        "secops-dashboard:" + hashlib.sha256(("*" if scope.everything else "|".join(scope.paths)).encode()).hexdigest()
-    )
-    figures: dict[str, Any] | None = cache.get(key)
-    if figures is None:
-        figures = summary(actor)
-        cache.set(key, figures, DASHBOARD_TTL)
-    return figures
+    """``summary`` now: the rollup keeps the large counts cheap, so nothing is cached per scope any more
+    (the name stays for the page and the API)."""
+    return summary(actor)

@@ -9,6 +9,17 @@ from edubase.secops.models.assets import (
     RegistryChange,
     SystemStatus,
 )
+from edubase.secops.models.detection import (
+    Alert,
+    AlertStatus,
+    DetectionRule,
+    IngestRejection,
+    LogSource,
+    RuleException,
+    RuleLevel,
+    RuleScope,
+    SourceFormat,
+)
 from edubase.secops.models.findings import Finding, FindingChange, FindingStatus, ScanImport, Severity
 from edubase.secops.models.incidents import (
     Incident,
@@ -26,12 +37,16 @@ from edubase.secops.models.notices import (
     NoticeSequence,
     NoticeStatus,
 )
+from edubase.secops.models.rollup import RollupKind, SecurityRollup, SecurityRollupRun
 
 __all__ = [
+    "Alert",
+    "AlertStatus",
     "Assessment",
     "AssessmentConclusion",
     "Asset",
     "AssetKind",
+    "DetectionRule",
     "Finding",
     "FindingChange",
     "FindingStatus",
@@ -43,13 +58,22 @@ __all__ = [
     "IncidentState",
     "IncidentTask",
     "InformationSystem",
+    "IngestRejection",
+    "LogSource",
     "Notice",
     "NoticeEscalation",
     "NoticeEvidence",
     "NoticeSequence",
     "NoticeStatus",
     "RegistryChange",
+    "RollupKind",
+    "RuleException",
+    "RuleLevel",
+    "RuleScope",
     "ScanImport",
+    "SecurityRollup",
+    "SecurityRollupRun",
     "Severity",
+    "SourceFormat",
     "SystemStatus",
 ]
