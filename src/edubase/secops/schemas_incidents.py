@@ -180,6 +180,8 @@ class PlaybookOut(Schema):
 
 class DashboardOut(Schema):
     as_of: dt.datetime
+    source: str = "live"  # rollup | live
+    note: str = ""
     systems_by_level: list[dict[str, Any]]
     assets_by_level: list[dict[str, Any]]
     compliance: dict[str, Any]

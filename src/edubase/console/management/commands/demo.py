@@ -34,6 +34,11 @@ _LABELS = {
     "users": "用户",
     "assignments": "授权",
     "passwords_reset": "重置密码",
+    "secops_systems": "信息系统",
+    "secops_assets": "信息资产",
+    "secops_findings": "漏洞",
+    "secops_notices": "通报",
+    "secops_incidents": "安全事件与演练",
 }
 
 
