@@ -75,7 +75,7 @@ demo: install browser
 	$(BIN)/edubase worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/edubase serve --bind $(HOST):$(PORT)
 
-bench: bench-crypto bench-foundation bench-workflow bench-secops
+bench: bench-crypto bench-foundation bench-workflow bench-secops bench-ingest
 
 bench-crypto: install
 	$(BIN)/python bench/crypto_bench.py
@@ -99,6 +99,17 @@ bench-workflow: install
 .PHONY: bench-secops
 bench-secops: install
 	$(BIN)/python bench/secops_bench.py
+
+## make bench-ingest: replay 1,000,000 log lines (TCP syslog + _bulk) through `edubase ingest` with the bundled rules,
+## side by side with pySigma SQL over SQLite; BENCH_LINES=N for a quick run
+.PHONY: bench-ingest
+bench-ingest: install
+	$(BIN)/python bench/ingest_bench.py
+
+## make detection-quality: precision/recall of the bundled web-attack rules on ../shared/data/web-payloads
+.PHONY: detection-quality
+detection-quality: install
+	$(BIN)/python bench/detection_quality.py --split holdout
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var

@@ -110,6 +110,7 @@ def _mount() -> None:
     from edubase.people.api import router as people_router
     from edubase.secops.api_findings import router as secops_findings_router
     from edubase.secops.api_incidents import router as secops_incidents_router
+    from edubase.secops.api_logs import router as secops_logs_router
     from edubase.secops.api_notices import router as secops_notices_router
     from edubase.secops.api_registry import router as secops_registry_router
     from edubase.services.api import router as services_router
@@ -127,6 +128,7 @@ def _mount() -> None:
     api.add_router("/secops/findings", secops_findings_router, tags=["secops"])
     api.add_router("/secops/notices", secops_notices_router, tags=["secops"])
     api.add_router("/secops/incidents", secops_incidents_router, tags=["secops"])
+    api.add_router("/secops/logs", secops_logs_router, tags=["secops"])
 
 
 _mount()

@@ -190,3 +190,11 @@ EDUBASE_MASTER_KEY_FILE = Path(os.environ.get("EDUBASE_MASTER_KEY_FILE", str(VAR
 EDUBASE_KEYSTORE_DIR = Path(os.environ.get("EDUBASE_KEYSTORE_DIR", str(VAR_DIR / "keys")))
 #: Whether a missing master key file is generated on first use (single-machine default).
 EDUBASE_GENERATE_MASTER_KEY = _env_bool("EDUBASE_GENERATE_MASTER_KEY", True)
+
+# Log events (issue 6): the event store and its retention (the Cybersecurity Law's minimum is 180 days)
+EDUBASE_EVENT_STORE = os.environ.get("EDUBASE_EVENT_STORE", "duckdb")  # "duckdb" | "clickhouse"
+EDUBASE_EVENT_DIR = Path(os.environ.get("EDUBASE_EVENT_DIR", str(VAR_DIR / "events")))
+EDUBASE_EVENT_ARCHIVE_DIR = Path(os.environ.get("EDUBASE_EVENT_ARCHIVE_DIR", str(VAR_DIR / "events-archive")))
+EDUBASE_EVENT_RETENTION_DAYS = int(os.environ.get("EDUBASE_EVENT_RETENTION_DAYS", "180"))
+EDUBASE_CLICKHOUSE_URL = os.environ.get("EDUBASE_CLICKHOUSE_URL", "")  # empty: embedded chDB
+EDUBASE_CHDB_DIR = Path(os.environ.get("EDUBASE_CHDB_DIR", str(VAR_DIR / "chdb")))

@@ -163,6 +163,7 @@ EXTENSION_MODULES = (
     "tests.authz.ext_secops_findings",
     "tests.authz.ext_secops_notices",
     "tests.authz.ext_secops_incidents",
+    "tests.authz.ext_secops_logs",
 )
 EXTENSIONS = [importlib.import_module(name) for name in EXTENSION_MODULES]
 for _ext in EXTENSIONS:

@@ -17,7 +17,7 @@ class Command(BaseCommand):
 
     def add_arguments(self, parser: ArgumentParser) -> None:
         sub = parser.add_subparsers(dest="action", required=True)
-        sub.add_parser("publish", help="发布随 edubase 提供的通报整改流程（已是最新则跳过）")
+        sub.add_parser("publish", help="发布随 edubase 提供的通报整改流程与内置检测规则（已是最新则跳过）")
         sweep = sub.add_parser("sweep", help="标记超期通报并逐级升级督办（每级只升级一次）")
         sweep.add_argument("--now", default="", metavar="ISO 时间", help="以该时间为当前时间（测试与补跑用）")
         sweep.add_argument("--loop", type=float, default=0, metavar="SECONDS", help="每隔 SECONDS 秒重复一次")
@@ -33,6 +33,13 @@ class Command(BaseCommand):
                 self.stdout.write(f"流程 {notices.PROCESS_KEY} 已是最新版本")
             else:
                 self.stdout.write(f"已发布流程 {definition.key} v{definition.version}")
+            from edubase.secops.logs.sigma import packs
+
+            report = packs.import_bundled(actor=None)
+            self.stdout.write(
+                f"内置检测规则：新增 {report['imported']} 条，更新 {report['updated']} 条，"
+                f"无法运行 {len(report['failed'])} 条（共 {report['total']} 条）"
+            )
             return
         now = None
         if options["now"]:

@@ -1,0 +1,617 @@
+"""Detection runtime: micro-batch evaluation and scheduled hunts → deduplicated alerts.
+
+``evaluate_batch(events, store)`` is called by the pipeline for every micro-batch, AFTER the batch
+has been written to the store (correlation rules count over the store):
+
+- atomic rules run on the just-received batch only (``store.temp_batch(events)``);
+- correlation rules run over the store, from the start of the tumbling window holding the batch's
+  earliest event (at most one timespan before its latest) to its latest event.
+
+Every compiled rule (``sigma``) returns one row per (group key, tumbling window) with
+``window_start, window_end, event_count, first_seen, last_seen, event_ids``; the other columns
+are the group key. Each row becomes at most one alert:
+
+- **switches**: a rule runs where it is enabled — ``RuleScope`` rows switch it on or off for an
+  org's subtree, the deepest setting for the alert's org wins, else ``DetectionRule.enabled``;
+- **exceptions**: a ``RuleException`` of the rule whose subtree holds the alert's org suppresses
+  the row when the group key's ``field`` is one of its values, or when every linked event's is;
+- **org and asset**: the group key's ``edubase.org_path``/``edubase.asset_id`` when grouped on,
+  else from the linked events: the deepest org holding all of them, their most frequent asset;
+- **deduplication**: ``dedup_key = SM3(rule | group key | window start)``. A row for a window the
+  alert already has replaces that window's count (correlation re-evaluated over the store) or
+  adds to it (atomic, a new batch); a row for the next window of an open alert (new, triaging,
+  confirmed) of the same rule and group key whose window ends at or after the row's start, and
+  started at most ``MERGE_SPAN`` earlier, extends that alert instead of opening another — a
+  brute force that straddles a window boundary stays one alert. ``event_count`` is the sum of
+  the windows' counts; ``event_ids`` keeps the first 100.
+
+The rule set (compiled SQL, switches, exceptions) is cached in memory and reloaded when the rules
+change (checked at most every ``CACHE_CHECK_S`` seconds: the rule count and latest
+``updated_at`` — every change of a switch or an exception touches its rule).
+
+Hunts: ``hunt(rule, since, until)`` runs one rule over the store's history; ``hunt_due()`` (the
+worker job ``secops.hunts``, hourly) runs every enabled correlation rule over the last 24 hours.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import logging
+import re
+import threading
+import time
+from collections import Counter
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+import yaml
+from django.db import IntegrityError, transaction
+from django.db.models import Count, Max
+from django.utils import timezone
+
+from edubase.crypto.sm3 import sm3
+from edubase.orgs.models import Org
+from edubase.secops.logs.store.base import is_where_clause
+from edubase.secops.models import Asset
+from edubase.secops.models.detection import Alert, AlertStatus, DetectionRule, RuleException, RuleScope
+
+logger = logging.getLogger(__name__)
+
+FIXED_COLUMNS = frozenset(
+    {"window_start", "window_end", "event_count", "value_count", "first_seen", "last_seen", "event_ids"}
+)
+MAX_IDS = 100
+MERGE_SPAN = dt.timedelta(hours=24)
+CACHE_CHECK_S = 2.0
+HUNT_LOOKBACK = dt.timedelta(hours=24)
+HUNT_EVERY_S = 3600
+DEFAULT_TIMESPAN_S = 300
+MERGE_STATUSES = (AlertStatus.NEW, AlertStatus.TRIAGING, AlertStatus.CONFIRMED)
+_STEP = Org.steplen
+
+
+# --- the rule cache --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Exception_:
+    path: str
+    field: str
+    values: frozenset[str]
+
+
+@dataclass
+class Compiled:
+    """One runnable rule, as the detectors need it."""
+
+    pk: int
+    rule_id: str
+    title: str
+    level: str
+    kind: str
+    sql: dict[str, str]
+    timespan_s: int
+    enabled: bool
+    scopes: list[tuple[str, bool]] = field(default_factory=list)  # deepest first
+    exceptions: list[Exception_] = field(default_factory=list)
+    #: False for a rule referenced by a correlation rule without ``generate: true``
+    #: (Sigma: the base rules of a correlation raise no alerts of their own)
+    standalone: bool = True
+    _decisions: dict[str, bool] = field(default_factory=dict)
+
+    def active_for(self, path: str) -> bool:
+        """Whether the rule runs for an alert of the org at ``path`` (the deepest switch wins)."""
+        decided = self._decisions.get(path)
+        if decided is None:
+            decided = next((on for p, on in self.scopes if path.startswith(p)), self.enabled)
+            self._decisions[path] = decided
+        return decided
+
+    @property
+    def maybe_active(self) -> bool:
+        return self.enabled or any(on for _p, on in self.scopes)
+
+    def suppressed(self, path: str, group: dict[str, Any], events: Sequence[dict[str, Any]]) -> bool:
+        for exc in self.exceptions:
+            if not path.startswith(exc.path):
+                continue
+            if exc.field in group:
+                if _text(group[exc.field]) in exc.values:
+                    return True
+                continue
+            if events and all(_text(e.get(exc.field)) in exc.values for e in events):
+                return True
+        return False
+
+    def exception_fields(self) -> set[str]:
+        return {e.field for e in self.exceptions}
+
+
+def _text(value: Any) -> str:
+    return "" if value is None else str(value)
+
+
+def _timespan(rule: DetectionRule) -> int:
+    """The rule's correlation timespan in seconds (compiled ``timespan_s``, else the YAML's)."""
+    compiled = rule.compiled or {}
+    for key in ("timespan_s", "timespan"):
+        value = compiled.get(key)
+        if isinstance(value, int | float) and value > 0:
+            return int(value)
+    try:
+        docs = [d for d in yaml.safe_load_all(rule.yaml or "") if isinstance(d, dict)]
+    except yaml.YAMLError:
+        docs = []
+    for doc in docs:
+        span = (doc.get("correlation") or {}).get("timespan") if isinstance(doc.get("correlation"), dict) else None
+        if span:
+            return _parse_span(str(span))
+    return DEFAULT_TIMESPAN_S
+
+
+def _parse_span(text: str) -> int:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    text = text.strip().lower()
+    try:
+        return max(1, int(float(text[:-1]) * units[text[-1]])) if text and text[-1] in units else int(text)
+    except (ValueError, KeyError):
+        return DEFAULT_TIMESPAN_S
+
+
+class RuleCache:
+    """The runnable rules, reloaded when ``DetectionRule`` changes (count, latest ``updated_at``)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._rules: list[Compiled] = []
+        self._stamp: tuple[Any, ...] | None = None
+        self._checked = 0.0
+
+    def invalidate(self) -> None:
+        with self._lock:
+            self._stamp = None
+            self._checked = 0.0
+
+    def rules(self) -> list[Compiled]:
+        now = time.monotonic()
+        with self._lock:
+            if self._stamp is not None and now - self._checked < CACHE_CHECK_S:
+                return self._rules
+            stamp_row = DetectionRule.objects.aggregate(n=Count("pk"), at=Max("updated_at"))
+            stamp = (stamp_row["n"], stamp_row["at"])
+            self._checked = now
+            if stamp != self._stamp:
+                self._rules = self._load()
+                self._stamp = stamp
+            return self._rules
+
+    @staticmethod
+    def _load() -> list[Compiled]:
+        scopes: dict[int, list[tuple[str, bool]]] = {}
+        for rule_pk, path, on in RuleScope.objects.values_list("rule_id", "org_path", "enabled"):
+            scopes.setdefault(rule_pk, []).append((path, on))
+        exceptions: dict[int, list[Exception_]] = {}
+        for rule_pk, path, name, values in RuleException.objects.values_list("rule_id", "org_path", "field", "values"):
+            exceptions.setdefault(rule_pk, []).append(
+                Exception_(path, name, frozenset(_text(v) for v in (values or [])))
+            )
+        rules = list(DetectionRule.objects.filter(error="").order_by("pk"))
+        silent = _base_rules(rules)
+        out = []
+        for rule in rules:
+            compiled = rule.compiled or {}
+            sql = {d: compiled[d] for d in ("duckdb", "clickhouse") if isinstance(compiled.get(d), str) and compiled[d]}
+            if not sql:
+                continue
+            out.append(
+                Compiled(
+                    pk=rule.pk,
+                    rule_id=rule.rule_id,
+                    title=rule.title,
+                    level=rule.level,
+                    kind=rule.kind,
+                    sql=sql,
+                    timespan_s=_timespan(rule) if rule.kind == "correlation" else DEFAULT_TIMESPAN_S,
+                    enabled=rule.enabled,
+                    scopes=sorted(scopes.get(rule.pk, []), key=lambda s: -len(s[0])),
+                    exceptions=exceptions.get(rule.pk, []),
+                    standalone=rule.pk not in silent,
+                )
+            )
+        return out
+
+
+CACHE = RuleCache()
+
+
+def _yaml_docs(text: str) -> list[dict[str, Any]]:
+    try:
+        return [d for d in yaml.safe_load_all(text or "") if isinstance(d, dict)]
+    except yaml.YAMLError:
+        return []
+
+
+def _base_rules(rules: Sequence[DetectionRule]) -> set[int]:
+    """Rules referenced (by id or name) by a correlation rule that does not ``generate``: the
+    base rules and intermediate correlations of a chain, which raise no alerts of their own."""
+    refs: set[str] = set()
+    for rule in rules:
+        if rule.kind != "correlation":
+            continue
+        generate = any(
+            isinstance(d.get("correlation"), dict) and d["correlation"].get("generate") is True
+            for d in _yaml_docs(rule.yaml)
+        )
+        if not generate:
+            refs |= {str(r) for r in (rule.compiled or {}).get("references", []) or []}
+    silent = set()
+    for rule in rules:
+        if not refs:
+            break
+        if rule.rule_id in refs or any(f"name: {r}" in (rule.yaml or "") for r in refs):
+            names = {str(d.get("name") or "") for d in _yaml_docs(rule.yaml)} | {rule.rule_id}
+            if names & refs:
+                silent.add(rule.pk)
+    return silent
+
+
+# --- running SQL on the store ----------------------------------------------------------------
+
+
+def _dialect(store: Any) -> str:
+    return str(getattr(store, "dialect", "duckdb"))
+
+
+def _rows_on_batch(batch: Any, sql: str) -> list[dict[str, Any]]:
+    """Rows of a compiled rule over the just-received batch: its ``events`` relation is the batch."""
+    if is_where_clause(sql):
+        return list(batch.run_rule_sql(sql))
+    if sql.lstrip().upper().startswith("WITH"):
+        return list(batch.run_rule_sql(_EVENTS_FROM.sub(r"\1batch\2", sql)))
+    return list(batch.run_rule_sql(f"WITH events AS (SELECT * FROM batch) {sql}"))  # noqa: S608 - compiled rule SQL
+
+
+_EVENTS_FROM = re.compile(r"(\bFROM\s+)events(\b)", re.IGNORECASE)
+_SAFE_ID = re.compile(r"^[A-Za-z0-9._:/+=-]{1,128}$")
+
+
+def _rows_on_range(store: Any, sql: str, since: dt.datetime, until: dt.datetime) -> list[dict[str, Any]]:
+    """Rows of a compiled rule over the store's events with ``since <= @timestamp < until``."""
+    return list(store.run_rule_sql(sql, since, until))
+
+
+def _events_by_id(store: Any, ids: Sequence[str], since: dt.datetime, until: dt.datetime) -> dict[str, dict[str, Any]]:
+    """The store's events with these ids within [since, until) (one query)."""
+    safe = [i for i in dict.fromkeys(ids) if _SAFE_ID.match(i)]
+    if not safe:
+        return {}
+    inlist = ", ".join("'" + i + "'" for i in safe)
+    rows = store.run_rule_sql(f'"event.id" IN ({inlist})', since, until)
+    return {str(r["event.id"]): r for r in rows}
+
+
+# --- rows → alerts ---------------------------------------------------------------------------
+
+
+def _aware(value: Any) -> dt.datetime:
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    if isinstance(value, dt.date) and not isinstance(value, dt.datetime):
+        value = dt.datetime(value.year, value.month, value.day)
+    if not isinstance(value, dt.datetime):
+        raise TypeError(f"not a timestamp: {value!r}")
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def _plain(value: Any) -> Any:
+    if value is None or isinstance(value, bool | int | float | str):
+        return value
+    if isinstance(value, dt.datetime):
+        return _aware(value).isoformat()
+    return str(value)
+
+
+def dedup_key(rule_id: str, group: dict[str, Any], window_start: dt.datetime) -> str:
+    """SM3(rule | group key | window start), hex."""
+    text = f"{rule_id}|{json.dumps(group, sort_keys=True, ensure_ascii=False)}|{_aware(window_start).isoformat()}"
+    return sm3(text.encode()).hex()
+
+
+def common_org_path(paths: Iterable[str]) -> str:
+    """The deepest org path holding every path (a multiple of the path step; '' when none)."""
+    present = [p for p in paths if p]
+    if not present:
+        return ""
+    first, last = min(present), max(present)
+    n = 0
+    while n < min(len(first), len(last)) and first[n] == last[n]:
+        n += 1
+    return first[: n - n % _STEP]
+
+
+@dataclass
+class Candidate:
+    rule: Compiled
+    group: dict[str, Any]
+    window_start: dt.datetime
+    window_end: dt.datetime
+    first_seen: dt.datetime
+    last_seen: dt.datetime
+    count: int
+    ids: list[str]
+    org_path: str
+    asset_id: int | None
+
+    @property
+    def key(self) -> str:
+        return dedup_key(self.rule.rule_id, self.group, self.window_start)
+
+
+def _candidates(rule: Compiled, rows: Sequence[dict[str, Any]], lookup: dict[str, dict[str, Any]]) -> list[Candidate]:
+    out = []
+    for row in rows:
+        group = {k: _plain(v) for k, v in row.items() if k not in FIXED_COLUMNS and not k.startswith("_")}
+        ids = [str(i) for i in (row.get("event_ids") or [])][:MAX_IDS]
+        events = [lookup[i] for i in ids if i in lookup]
+        path = str(group.get("edubase.org_path") or "") or common_org_path(
+            str(e.get("edubase.org_path") or "") for e in events
+        )
+        asset_id = group.get("edubase.asset_id")
+        if asset_id is None:
+            assets = Counter(e.get("edubase.asset_id") for e in events if e.get("edubase.asset_id") is not None)
+            asset_id = assets.most_common(1)[0][0] if assets else None
+        if not rule.active_for(path) or rule.suppressed(path, group, events):
+            continue
+        out.append(
+            Candidate(
+                rule=rule,
+                group=group,
+                window_start=_aware(row["window_start"]),
+                window_end=_aware(row["window_end"]),
+                first_seen=_aware(row.get("first_seen") or row["window_start"]),
+                last_seen=_aware(row.get("last_seen") or row["window_end"]),
+                count=int(row.get("event_count") or len(ids)),
+                ids=ids,
+                org_path=path,
+                asset_id=int(asset_id) if asset_id is not None else None,
+            )
+        )
+    return out
+
+
+def _apply(alert: Alert, c: Candidate, *, additive: bool) -> None:
+    counts = dict(alert.window_counts or {})
+    slot = c.window_start.isoformat()
+    counts[slot] = counts.get(slot, 0) + c.count if additive else max(counts.get(slot, 0), c.count)
+    alert.window_counts = counts
+    alert.event_count = sum(counts.values())
+    alert.window_start = min(alert.window_start, c.window_start)
+    alert.window_end = max(alert.window_end, c.window_end)
+    alert.first_seen = min(alert.first_seen, c.first_seen)
+    alert.last_seen = max(alert.last_seen, c.last_seen)
+    known = list(alert.event_ids or [])
+    if len(known) < MAX_IDS:
+        seen = set(known)
+        known += [i for i in c.ids if i not in seen][: MAX_IDS - len(known)]
+        alert.event_ids = known
+    if not alert.org_path and c.org_path:
+        alert.org_path = c.org_path
+    if alert.asset_id is None and c.asset_id is not None:
+        alert.asset_id = c.asset_id
+
+
+_UPDATE_FIELDS = [
+    "window_counts",
+    "event_count",
+    "window_start",
+    "window_end",
+    "first_seen",
+    "last_seen",
+    "event_ids",
+    "org_path",
+    "org",
+    "asset",
+]
+
+
+def _resolve_orgs(candidates: Sequence[Candidate]) -> tuple[dict[str, Org], set[int]]:
+    paths = {c.org_path for c in candidates if c.org_path}
+    prefixes = {p[:end] for p in paths for end in range(_STEP, len(p) + 1, _STEP)}
+    orgs = {o.path: o for o in Org.objects.filter(path__in=prefixes)} if prefixes else {}
+    asset_ids = {c.asset_id for c in candidates if c.asset_id is not None}
+    assets = set(Asset.objects.filter(pk__in=asset_ids).values_list("pk", flat=True)) if asset_ids else set()
+    return orgs, assets
+
+
+def _org_of(path: str, orgs: dict[str, Org]) -> Org | None:
+    for end in range(len(path) - len(path) % _STEP, 0, -_STEP):
+        org = orgs.get(path[:end])
+        if org is not None:
+            return org
+    return None
+
+
+def upsert(candidates: Sequence[Candidate], *, additive: bool) -> list[Alert]:
+    """Create or extend the alerts of ``candidates`` (see the module docstring); returns them."""
+    if not candidates:
+        return []
+    orgs, assets = _resolve_orgs(candidates)
+    for c in candidates:
+        if c.asset_id not in assets:
+            c.asset_id = None
+        org = _org_of(c.org_path, orgs)
+        c.org_path = org.path if org is not None else ""
+    touched: dict[int, Alert] = {}
+    with transaction.atomic():
+        keys = {c.key for c in candidates}
+        by_key = {a.dedup_key: a for a in Alert.objects.select_for_update().filter(dedup_key__in=keys)}
+        earliest = min(c.window_start for c in candidates)
+        open_alerts = list(
+            Alert.objects.select_for_update()
+            .filter(
+                rule_id__in={c.rule.pk for c in candidates},
+                status__in=MERGE_STATUSES,
+                window_end__gte=earliest,
+                window_start__gte=earliest - MERGE_SPAN,
+            )
+            .order_by("-window_end")
+        )
+        for c in sorted(candidates, key=lambda c: c.window_start):
+            alert = by_key.get(c.key)
+            if alert is None:
+                alert = next(
+                    (
+                        a
+                        for a in open_alerts
+                        if a.rule_id == c.rule.pk
+                        and a.group_key == c.group
+                        and a.window_end >= c.window_start
+                        and c.window_start - a.window_start <= MERGE_SPAN
+                    ),
+                    None,
+                )
+            if alert is not None:
+                _apply(alert, c, additive=additive)
+                if alert.org_id is None and alert.org_path:
+                    alert.org = _org_of(alert.org_path, orgs)
+                alert.save(update_fields=_UPDATE_FIELDS)
+            else:
+                alert = _create(c, orgs, additive=additive)
+                open_alerts.insert(0, alert)
+            by_key[c.key] = alert
+            touched[alert.pk] = alert
+    return list(touched.values())
+
+
+def _create(c: Candidate, orgs: dict[str, Org], *, additive: bool) -> Alert:
+    alert = Alert(
+        rule_id=c.rule.pk,
+        dedup_key=c.key,
+        org=_org_of(c.org_path, orgs),
+        org_path=c.org_path,
+        asset_id=c.asset_id,
+        severity=c.rule.level,
+        group_key=c.group,
+        window_start=c.window_start,
+        window_end=c.window_end,
+        first_seen=c.first_seen,
+        last_seen=c.last_seen,
+        event_count=c.count,
+        event_ids=c.ids[:MAX_IDS],
+        window_counts={c.window_start.isoformat(): c.count},
+    )
+    try:
+        with transaction.atomic():
+            alert.save()
+    except IntegrityError:  # another detector created it meanwhile: extend theirs
+        existing = Alert.objects.select_for_update().get(dedup_key=c.key)
+        _apply(existing, c, additive=additive)
+        existing.save(update_fields=_UPDATE_FIELDS)
+        return existing
+    return alert
+
+
+# --- entry points ----------------------------------------------------------------------------
+
+
+def _ts(event: dict[str, Any]) -> dt.datetime | None:
+    value = event.get("@timestamp")
+    try:
+        return _aware(value) if value is not None else None
+    except (TypeError, ValueError):
+        return None
+
+
+def evaluate_batch(events: Sequence[dict[str, Any]], store: Any, now: dt.datetime | None = None) -> list[Alert]:
+    """Run the rules on one micro-batch (already written to ``store``); returns the alerts touched."""
+    if not events:
+        return []
+    rules = [r for r in CACHE.rules() if r.maybe_active]
+    if not rules:
+        return []
+    dialect = _dialect(store)
+    atomic = [r for r in rules if r.kind != "correlation" and r.standalone and dialect in r.sql]
+    correlation = [r for r in rules if r.kind == "correlation" and r.standalone and dialect in r.sql]
+    alerts: list[Alert] = []
+    if atomic:
+        by_id = {str(e.get("event.id")): e for e in events if e.get("event.id") is not None}
+        candidates: list[Candidate] = []
+        with store.temp_batch(events) as batch:
+            for rule in atomic:
+                try:
+                    rows = _rows_on_batch(batch, rule.sql[dialect])
+                except Exception:
+                    logger.exception("rule %s failed on a batch", rule.rule_id)
+                    continue
+                candidates += _candidates(rule, rows, by_id)
+        alerts += upsert(candidates, additive=True)
+    if correlation:
+        times = [t for t in (_ts(e) for e in events) if t is not None]
+        if times:
+            latest = max(times)
+            alerts += _correlate(store, correlation, earliest=min(times), latest=latest)
+    return alerts
+
+
+def _window_floor(moment: dt.datetime, seconds: int) -> dt.datetime:
+    epoch = int(moment.timestamp())
+    return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
+
+
+def _correlate(store: Any, rules: Sequence[Compiled], *, earliest: dt.datetime, latest: dt.datetime) -> list[Alert]:
+    dialect = _dialect(store)
+    candidates: list[Candidate] = []
+    rows_of: list[tuple[Compiled, list[dict[str, Any]]]] = []
+    until = latest + dt.timedelta(microseconds=1)
+    first = until
+    for rule in rules:
+        span = rule.timespan_s
+        since = _window_floor(max(earliest, latest - dt.timedelta(seconds=span)), span)
+        first = min(first, since)
+        try:
+            rows = _rows_on_range(store, rule.sql[dialect], since, until)
+        except Exception:
+            logger.exception("correlation rule %s failed", rule.rule_id)
+            continue
+        rows_of.append((rule, rows))
+    ids = [str(i) for _rule, rows in rows_of for row in rows for i in (row.get("event_ids") or [])[:MAX_IDS]]
+    lookup = _events_by_id(store, ids, first, until) if ids else {}
+    for rule, rows in rows_of:
+        candidates += _candidates(rule, rows, lookup)
+    return upsert(candidates, additive=False)
+
+
+def hunt(rule: DetectionRule | Compiled, since: dt.datetime, until: dt.datetime, *, store: Any = None) -> list[Alert]:
+    """Run one rule over the store's history ``[since, until)``; alerts deduplicate with live ones."""
+    if store is None:
+        from edubase.secops.logs.store import get_store
+
+        store = get_store()
+    compiled = rule if isinstance(rule, Compiled) else next((r for r in CACHE.rules() if r.pk == rule.pk), None)
+    dialect = _dialect(store)
+    if compiled is None or dialect not in compiled.sql:
+        return []
+    try:
+        rows = _rows_on_range(store, compiled.sql[dialect], _aware(since), _aware(until))
+    except Exception:
+        logger.exception("hunt of rule %s failed", compiled.rule_id)
+        return []
+    ids = [str(i) for row in rows for i in (row.get("event_ids") or [])[:MAX_IDS]]
+    lookup = _events_by_id(store, ids, _aware(since), _aware(until)) if ids else {}
+    return upsert(_candidates(compiled, rows, lookup), additive=False)
+
+
+def hunt_due(now: dt.datetime | None = None, *, store: Any = None) -> int:
+    """The hourly hunt (worker job ``secops.hunts``): every runnable correlation rule over the last 24 h."""
+    now = now or timezone.now()
+    if store is None:
+        from edubase.secops.logs.store import get_store
+
+        store = get_store()
+    touched = 0
+    for rule in CACHE.rules():
+        if rule.kind == "correlation" and rule.standalone and rule.maybe_active:
+            touched += len(hunt(rule, now - HUNT_LOOKBACK, now, store=store))
+    return touched

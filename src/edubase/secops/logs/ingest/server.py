@@ -1,0 +1,408 @@
+"""The ``edubase ingest`` process: receivers, the group-committed spool, and the spool processor.
+
+Roles. ``receiver`` listens (syslog UDP/TCP/TLS, HTTP) and spools; in NATS mode it also forwards
+the spool to JetStream. ``worker`` processes: in local mode it reads the spool from its committed
+offset, in NATS mode it consumes the stream. ``all`` (the default) runs a receiver here and a
+worker as a child process, so parsing and detection use a second core.
+
+The receivers never touch the database per message: sources are resolved from an in-memory table
+(:class:`~edubase.secops.logs.sources.SourceTable`) refreshed every 30 s, and counts are written
+back every few seconds, from a worker thread.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import signal
+import ssl
+import subprocess
+import sys
+import threading
+import time
+from collections import Counter
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from edubase.secops.logs.ingest.spool import Record, SpoolReader, SpoolWriter
+from edubase.secops.logs.sources import SourceEntry, SourceTable
+
+logger = logging.getLogger(__name__)
+
+__all__ = ["GroupCommit", "IngestOptions", "Ingestor", "SourceEntry", "run_local_worker", "run_receiver"]
+
+#: refuse UDP datagrams while this many records wait for the disk (TCP/HTTP wait instead)
+MAX_QUEUED = 500_000
+
+
+@dataclass
+class IngestOptions:
+    spool_dir: Path
+    host: str = "0.0.0.0"  # noqa: S104 — receivers serve the schools' networks
+    syslog_udp: int | None = None
+    syslog_tcp: int | None = None
+    syslog_tls: int | None = None
+    tls_cert: str | None = None
+    tls_key: str | None = None
+    http: int | None = None
+    mode: str = "local"  # local | nats
+    role: str = "all"  # receiver | worker | all
+    nats_url: str = "nats://127.0.0.1:4222"
+    nats_stream: str = "EDUBASE_EVENTS"
+    nats_ack_wait: float = 60.0
+    refresh_s: float = 30.0
+    flush_s: float = 2.0
+    linger_s: float = 0.002
+    batch: int = 5000
+    worker_args: list[str] = field(default_factory=list)
+
+
+class GroupCommit:
+    """Records submitted while one ``fsync`` runs share the next one; futures resolve after it."""
+
+    def __init__(self, writer: SpoolWriter, *, linger_s: float = 0.002) -> None:
+        self.writer = writer
+        self.linger_s = linger_s
+        self.pending: list[Record] = []
+        self.waiters: list[tuple[asyncio.Future[list[str]], int, int]] = []
+        self.wake = asyncio.Event()
+        self.executor = ThreadPoolExecutor(1, thread_name_prefix="spool")
+        self.committed = 0
+        self.on_commit: Callable[[], None] | None = None
+
+    @property
+    def queued(self) -> int:
+        return len(self.pending)
+
+    def submit(self, records: list[Record]) -> asyncio.Future[list[str]]:
+        fut: asyncio.Future[list[str]] = asyncio.get_running_loop().create_future()
+        self.waiters.append((fut, len(self.pending), len(records)))
+        self.pending.extend(records)
+        self.wake.set()
+        return fut
+
+    def _write(self, batch: list[Record]) -> list[str]:
+        ids = self.writer.append(batch)
+        self.writer.sync()
+        return ids
+
+    async def run(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await self.wake.wait()
+            if self.linger_s:
+                await asyncio.sleep(self.linger_s)
+            self.wake.clear()
+            batch, waiters = self.pending, self.waiters
+            self.pending, self.waiters = [], []
+            if not batch:
+                for fut, _start, _n in waiters:
+                    if not fut.done():
+                        fut.set_result([])
+                continue
+            try:
+                ids = await loop.run_in_executor(self.executor, self._write, batch)
+            except Exception as exc:
+                logger.exception("spool write failed: %d records not acknowledged", len(batch))
+                for fut, _start, _n in waiters:
+                    if not fut.done():
+                        fut.set_exception(exc)
+                continue
+            self.committed += len(batch)
+            for fut, start, n in waiters:
+                if not fut.done():
+                    fut.set_result(ids[start : start + n])
+            if self.on_commit is not None:
+                self.on_commit()
+
+    def close(self) -> None:
+        self.writer.close()
+        self.executor.shutdown(wait=True)
+
+
+def _retrieve(fut: asyncio.Future[Any]) -> None:
+    if not fut.cancelled():
+        fut.exception()
+
+
+class Ingestor:
+    """What every receiver shares: the source table, the spool's group commit, rejection counts."""
+
+    def __init__(self, sources: SourceTable, commit: GroupCommit) -> None:
+        self.sources = sources
+        self.commit = commit
+        self.rejections: Counter[tuple[str, str]] = Counter()
+
+    def submit(self, records: list[Record]) -> asyncio.Future[list[str]]:
+        """Spool ``records``; the future resolves (to their event ids) once they are ``fsync``'ed."""
+        fut = self.commit.submit(records)
+        fut.add_done_callback(_retrieve)
+        return fut
+
+    def submit_or_drop(self, records: list[Record]) -> None:
+        """UDP: spool without waiting; under overload refuse (and count) instead of queueing without bound."""
+        if self.commit.queued > MAX_QUEUED:
+            for r in records:
+                self.reject(r.peer, "overload")
+            return
+        self.submit(records)
+
+    def reject(self, peer: str, reason: str, n: int = 1) -> None:
+        self.rejections[(peer, reason)] += n
+
+
+def _tls_context(cert: str, key: str) -> ssl.SSLContext:
+    ctx = ssl.create_default_context(ssl.Purpose.CLIENT_AUTH)
+    ctx.minimum_version = ssl.TLSVersion.TLSv1_2
+    ctx.load_cert_chain(cert, key)
+    return ctx
+
+
+async def _in_thread(fn: Callable[..., Any], *args: Any) -> Any:
+    """Run a database call in a thread (the event loop keeps receiving) and close its connection."""
+
+    def call() -> Any:
+        from django.db import connection
+
+        try:
+            return fn(*args)
+        finally:
+            connection.close()
+
+    return await asyncio.get_running_loop().run_in_executor(None, call)
+
+
+async def _refresh_sources(ingestor: Ingestor, every_s: float, load: Callable[[], list[SourceEntry]]) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        try:
+            ingestor.sources.replace(await _in_thread(load))
+        except Exception:
+            logger.exception("source table refresh failed; keeping the previous table")
+
+
+async def _flush_rejections(ingestor: Ingestor, every_s: float, flush: Callable[[Any], Any]) -> None:
+    while True:
+        await asyncio.sleep(every_s)
+        await _flush_rejections_once(ingestor, flush)
+
+
+async def _flush_rejections_once(ingestor: Ingestor, flush: Callable[[Any], Any]) -> None:
+    if not ingestor.rejections:
+        return
+    counts, ingestor.rejections = dict(ingestor.rejections), Counter()
+    try:
+        await _in_thread(flush, counts)
+    except Exception:
+        logger.exception("rejection counts not written; keeping them for the next flush")
+        ingestor.rejections.update(counts)
+
+
+@dataclass
+class Listening:
+    """Ports actually bound (0 in the options asks the OS for a free one)."""
+
+    ports: dict[str, int] = field(default_factory=dict)
+
+
+async def start_receivers(ingestor: Ingestor, options: IngestOptions) -> tuple[list[Any], Listening]:
+    from edubase.secops.logs.ingest.http import HttpReceiver
+    from edubase.secops.logs.ingest.syslog import SyslogTCP, SyslogUDP
+
+    loop = asyncio.get_running_loop()
+    servers: list[Any] = []
+    bound = Listening()
+
+    def port_of(server: Any) -> int:
+        return int(server.sockets[0].getsockname()[1])
+
+    if options.syslog_udp is not None:
+        transport, _proto = await loop.create_datagram_endpoint(
+            lambda: SyslogUDP(ingestor), local_addr=(options.host, options.syslog_udp)
+        )
+        servers.append(transport)
+        bound.ports["syslog_udp"] = int(transport.get_extra_info("sockname")[1])
+    if options.syslog_tcp is not None:
+        server = await loop.create_server(lambda: SyslogTCP(ingestor), options.host, options.syslog_tcp, backlog=1024)
+        servers.append(server)
+        bound.ports["syslog_tcp"] = port_of(server)
+    if options.syslog_tls is not None:
+        if not (options.tls_cert and options.tls_key):
+            raise ValueError("TLS 接收需要同时提供 --cert 与 --key")
+        ctx = _tls_context(options.tls_cert, options.tls_key)
+        server = await loop.create_server(lambda: SyslogTCP(ingestor), options.host, options.syslog_tls, ssl=ctx)
+        servers.append(server)
+        bound.ports["syslog_tls"] = port_of(server)
+    if options.http is not None:
+        receiver = HttpReceiver(ingestor)
+        server = await asyncio.start_server(receiver.handle, options.host, options.http, limit=64 * 1024, backlog=1024)
+        servers.append(server)
+        bound.ports["http"] = port_of(server)
+    return servers, bound
+
+
+def _ready_file(options: IngestOptions, bound: Listening) -> None:
+    """Write ``<spool>/ready`` (the bound ports) so supervisors and tests know the receivers are up."""
+    import json
+
+    path = options.spool_dir / "ready.json"
+    tmp = options.spool_dir / "ready.json.tmp"
+    tmp.write_text(json.dumps({"pid": os.getpid(), **bound.ports}))
+    os.replace(tmp, path)
+
+
+async def run_receiver(
+    options: IngestOptions,
+    *,
+    load_sources: Callable[[], list[SourceEntry]],
+    flush_rejections: Callable[[Any], Any],
+    stop: asyncio.Event | None = None,
+    on_ready: Callable[[Listening], None] | None = None,
+) -> None:
+    """Run the receivers until ``stop`` is set (or the process is told to stop)."""
+    stop = stop or asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        with contextlib.suppress(NotImplementedError, RuntimeError, ValueError):
+            loop.add_signal_handler(sig, stop.set)
+    writer = SpoolWriter(options.spool_dir)
+    commit = GroupCommit(writer, linger_s=options.linger_s)
+    ingestor = Ingestor(SourceTable(await _in_thread(load_sources)), commit)
+    tasks = [
+        asyncio.create_task(commit.run(), name="spool-commit"),
+        asyncio.create_task(_refresh_sources(ingestor, options.refresh_s, load_sources), name="sources"),
+        asyncio.create_task(_flush_rejections(ingestor, options.flush_s, flush_rejections), name="rejections"),
+    ]
+    if options.mode == "nats":
+        from edubase.secops.logs.ingest.nats import forward_spool
+
+        tasks.append(asyncio.create_task(forward_spool(options, commit), name="nats-forward"))
+    servers, bound = await start_receivers(ingestor, options)
+    _ready_file(options, bound)
+    if on_ready is not None:
+        on_ready(bound)
+    logger.info("edubase ingest receivers up: %s", bound.ports)
+    try:
+        waiter = asyncio.create_task(stop.wait())
+        done, _ = await asyncio.wait([waiter, *tasks], return_when=asyncio.FIRST_COMPLETED)
+        for t in done:
+            if t is not waiter and t.exception() is not None:
+                raise t.exception()  # type: ignore[misc]
+    finally:
+        for s in servers:
+            s.close()
+        await asyncio.sleep(options.linger_s * 2 + 0.05)  # let the last group commit finish
+        for t in tasks:
+            t.cancel()
+        await asyncio.gather(*tasks, return_exceptions=True)
+        await _flush_rejections_once(ingestor, flush_rejections)
+        commit.close()
+        with contextlib.suppress(FileNotFoundError):
+            (options.spool_dir / "ready.json").unlink()
+
+
+# --- the local spool processor ----------------------------------------------------------------
+
+
+class CounterFlush:
+    """Per-source counts gathered by a worker, written back every ``every_s`` seconds."""
+
+    def __init__(self, flush: Callable[[Any], Any] | None, every_s: float) -> None:
+        self.flush = flush
+        self.every_s = every_s
+        self.counts: dict[int, list[Any]] = {}
+        self.last = time.monotonic()
+
+    def add(self, counts: dict[int, list[Any]]) -> None:
+        for sid, (accepted, unparsed, last) in counts.items():
+            c = self.counts.setdefault(sid, [0, 0, 0.0])
+            c[0] += accepted
+            c[1] += unparsed
+            c[2] = max(c[2], last)
+
+    def maybe_flush(self, *, force: bool = False) -> None:
+        if self.flush is None or not self.counts:
+            return
+        if not force and time.monotonic() - self.last < self.every_s:
+            return
+        counts, self.counts = self.counts, {}
+        self.last = time.monotonic()
+        try:
+            self.flush({sid: tuple(c) for sid, c in counts.items()})
+        except Exception:
+            logger.exception("source counters not written; keeping them for the next flush")
+            self.add(counts)
+
+
+def _parent_gone(parent: int | None) -> bool:
+    return parent is not None and os.getppid() != parent
+
+
+def run_local_worker(
+    spool_dir: Path,
+    components: Any,
+    *,
+    batch: int = 5000,
+    stop: threading.Event | None = None,
+    flush_counters: Callable[[Any], Any] | None = None,
+    flush_s: float = 2.0,
+    idle_s: float = 0.02,
+    parent: int | None = None,
+    on_batch: Callable[[Any], None] | None = None,
+) -> None:
+    """Process the spool from the committed offset until ``stop`` (or the parent process dies)."""
+    from edubase.secops.logs import pipeline
+
+    reader = SpoolReader(spool_dir, name="processor")
+    counters = CounterFlush(flush_counters, flush_s)
+    stop = stop or threading.Event()
+    while not stop.is_set() and not _parent_gone(parent):
+        items = reader.read(max_records=batch)
+        if not items:
+            counters.maybe_flush()
+            stop.wait(idle_s)
+            continue
+        try:
+            result = pipeline.process([(s.event_id, s.record) for s in items], components)
+        except Exception:
+            logger.exception("batch of %d records failed; retrying from the committed offset", len(items))
+            reader = SpoolReader(spool_dir, name="processor")
+            stop.wait(1.0)
+            continue
+        reader.commit_through(items)
+        counters.add(result.counts)
+        counters.maybe_flush()
+        if on_batch is not None:
+            on_batch(result)
+    counters.maybe_flush(force=True)
+
+
+def spawn_worker(argv: list[str]) -> subprocess.Popen[bytes]:
+    """Start ``edubase ingest --role worker …`` as a child process (it exits when its parent dies)."""
+    return subprocess.Popen([sys.executable, "-m", "edubase.cli", "ingest", "--role", "worker", *argv])
+
+
+async def supervise(argv: list[str], stop: asyncio.Event) -> None:
+    """Keep one worker child running beside the receivers; restart it if it dies."""
+    child = spawn_worker(argv)
+    try:
+        while not stop.is_set():
+            await asyncio.sleep(0.5)
+            if child.poll() is not None:
+                logger.error("ingest worker exited with %s; restarting", child.returncode)
+                await asyncio.sleep(1.0)
+                child = spawn_worker(argv)
+    finally:
+        if child.poll() is None:
+            child.send_signal(signal.SIGTERM)
+            for _ in range(100):
+                if child.poll() is not None:
+                    break
+                await asyncio.sleep(0.1)
+            if child.poll() is None:
+                child.kill()
