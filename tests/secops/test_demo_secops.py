@@ -149,3 +149,17 @@ def test_the_scan_files_are_deterministic():
     hosts = [(1, "10.0.1.10"), (2, "10.0.2.11"), (3, "10.0.3.12")]
     assert secops_demo._scan_csv(7, 2, seen, hosts) == secops_demo._scan_csv(7, 2, seen, hosts)
     assert secops_demo._scan_csv(7, 2, seen, hosts) != secops_demo._scan_csv(8, 2, seen, hosts)
+
+
+def test_the_demo_day_of_logs_raises_alerts_through_the_real_pipeline(db_demo):
+    """The demo's log traffic goes through parsers, enrichment, the store and the Sigma rules:
+    the SSH brute force and the web scan become alerts on the schools they hit, once."""
+    from edubase.secops.models import Alert, LogSource
+
+    titles = set(Alert.objects.values_list("rule__title", flat=True))
+    assert "SSH 暴力破解" in titles and any("SQL 注入" in t for t in titles)
+    assert LogSource.objects.count() == 6
+    assert all(a.org_id is not None for a in Alert.objects.all())
+    before = Alert.objects.count()
+    build_demo(scale=SCALE)  # idempotent
+    assert Alert.objects.count() == before

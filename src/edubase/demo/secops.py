@@ -480,6 +480,9 @@ def build(*, seed: int, created: dict[str, int], progress: Progress | None = Non
     _scans(seed, users, province, now, created, say)
     _notices(seed, users, now, created)
     _incidents(users, now, created)
+    from edubase.demo import secops_logs
+
+    secops_logs.build(seed=seed, created=created, progress=say, now=now)
     rollup.refresh(now=timezone.now())
     say(
         f"网络安全：漏洞 {Finding.objects.count():,}，通报 {Notice.objects.count():,}，"

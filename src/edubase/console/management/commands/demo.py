@@ -39,6 +39,8 @@ _LABELS = {
     "secops_findings": "漏洞",
     "secops_notices": "通报",
     "secops_incidents": "安全事件与演练",
+    "secops_log_events": "日志事件",
+    "secops_alerts": "告警",
 }
 
 
