@@ -78,3 +78,28 @@ def test_web_attack_quality_on_holdout_sample() -> None:
     scores = dq.score([lines[i] for i in keep], [labels[i] for i in keep], "duckdb")
     assert scores["precision"] >= 0.99 and scores["recall"] >= 0.85, scores
     assert scores["recall"] > scores["baseline_recall"]
+
+
+def test_the_rule_tests_command_runs_every_bundled_case(capsys):
+    from django.core.management import call_command
+
+    call_command("secops", "rule-tests")
+    out = capsys.readouterr().out
+    assert "失败 0 个" in out and "[通过]" in out
+
+
+def test_the_rule_tests_command_fails_on_a_broken_case(tmp_path):
+    import shutil
+
+    from django.core.management import call_command
+    from django.core.management.base import CommandError
+
+    from edubase.secops.logs.sigma import ruletest
+
+    for path in ruletest.RULES_DIR.glob("ssh*"):
+        shutil.copy(path, tmp_path / path.name)
+    for case in tmp_path.glob("*.test.yml"):
+        text = case.read_text(encoding="utf-8")
+        case.write_text(text.replace("alerts: 0", "alerts: 3"), encoding="utf-8")
+    with pytest.raises(CommandError, match="未全部通过"):
+        call_command("secops", "rule-tests", "--dir", str(tmp_path))

@@ -1,4 +1,4 @@
-"""``edubase secops publish`` (the shipped notice process) and ``edubase secops sweep`` (overdue notices)."""
+"""``edubase secops publish`` (notice process, bundled rules), ``sweep`` (overdue notices), ``rule-tests``."""
 
 from __future__ import annotations
 
@@ -22,10 +22,29 @@ class Command(BaseCommand):
         sweep.add_argument("--now", default="", metavar="ISO 时间", help="以该时间为当前时间（测试与补跑用）")
         sweep.add_argument("--loop", type=float, default=0, metavar="SECONDS", help="每隔 SECONDS 秒重复一次")
         sweep.add_argument("--limit", type=int, default=500)
+        tests = sub.add_parser("rule-tests", help="运行检测规则的测试用例（日志行输入 → 预期告警），失败时退出码 1")
+        tests.add_argument("--dir", default="", help="规则与 *.test.yml 所在目录（默认：内置规则）")
+        tests.add_argument("--dialect", choices=["duckdb", "clickhouse"], default="duckdb")
 
     def handle(self, *args: Any, **options: Any) -> None:
         from edubase.secops import notices
 
+        if options["action"] == "rule-tests":
+            from edubase.secops.logs.sigma import ruletest
+
+            results = (
+                ruletest.run(options["dir"], dialect=options["dialect"])
+                if options["dir"]
+                else ruletest.run_all(dialect=options["dialect"])
+            )
+            failed = [r for r in results if not r.passed]
+            for r in results:
+                mark = "通过" if r.passed else "失败"
+                self.stdout.write(f"[{mark}] {r.rule} · {r.case}：预期 {r.expected}，实际 {r.got} {r.detail}".rstrip())
+            self.stdout.write(f"共 {len(results)} 个用例，通过 {len(results) - len(failed)} 个，失败 {len(failed)} 个")
+            if failed or not results:
+                raise CommandError("检测规则测试未全部通过")
+            return
         if options["action"] == "publish":
             with transaction.atomic():
                 definition = notices.publish_process(actor=None)
