@@ -113,6 +113,7 @@ def _mount() -> None:
     from edubase.secops.api_logs import router as secops_logs_router
     from edubase.secops.api_notices import router as secops_notices_router
     from edubase.secops.api_registry import router as secops_registry_router
+    from edubase.secops.api_sources import router as secops_sources_router
     from edubase.services.api import router as services_router
     from edubase.workflow.api import router as workflow_router
     from edubase.workflow.api_connectors import router as connectors_router
@@ -129,6 +130,7 @@ def _mount() -> None:
     api.add_router("/secops/notices", secops_notices_router, tags=["secops"])
     api.add_router("/secops/incidents", secops_incidents_router, tags=["secops"])
     api.add_router("/secops/logs", secops_logs_router, tags=["secops"])
+    api.add_router("/secops/sources", secops_sources_router, tags=["secops"])
 
 
 _mount()

@@ -164,6 +164,7 @@ EXTENSION_MODULES = (
     "tests.authz.ext_secops_notices",
     "tests.authz.ext_secops_incidents",
     "tests.authz.ext_secops_logs",
+    "tests.authz.ext_secops_sources",
 )
 EXTENSIONS = [importlib.import_module(name) for name in EXTENSION_MODULES]
 for _ext in EXTENSIONS:
