@@ -35,6 +35,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 N = int(os.environ.get("BENCH_LINES", "1000000"))
 PEER_N = int(os.environ.get("BENCH_PEER_LINES", str(N)))
+BATCH = int(os.environ.get("BENCH_BATCH", "20000"))
 CST = dt.timezone(dt.timedelta(hours=8))
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 
@@ -227,6 +228,8 @@ def run_edubase(var: Path, token: str, data: list[tuple[str, str]]) -> dict[str,
             str(tcp),
             "--http",
             str(http_port),
+            "--batch",
+            str(BATCH),
         ],
         env=_env(var),
         stdout=log,
@@ -382,7 +385,7 @@ def peer(data: list[tuple[str, str]]) -> dict[str, Any]:
             hits += len(db.execute(f"select rowid from events where rowid > ? and ({where})", (last_rowid,)).fetchall())
         newest = rows[-1][cols.index("@timestamp")]
         for rule, _ in correlations:
-            refs = [atomic[str(r.reference)] for r in rule.rules if str(r.reference) in atomic]
+            refs = [atomic[str(r.reference)] for r in rule.rules or [] if str(r.reference) in atomic]
             if not refs:
                 continue
             group = ", ".join(f'"{g}"' for g in (rule.group_by or [])) or "1"

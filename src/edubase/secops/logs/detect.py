@@ -46,6 +46,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
+import duckdb
+import pyarrow as pa
 import yaml
 from django.db import IntegrityError, transaction
 from django.db.models import Count, Max
@@ -53,7 +55,7 @@ from django.utils import timezone
 
 from edubase.crypto.sm3 import sm3
 from edubase.orgs.models import Org
-from edubase.secops.logs.store.base import is_where_clause
+from edubase.secops.logs.store.base import batch_table, is_where_clause
 from edubase.secops.models import Asset
 from edubase.secops.models.detection import Alert, AlertStatus, DetectionRule, RuleException, RuleScope
 
@@ -99,6 +101,9 @@ class Compiled:
     #: False for a rule referenced by a correlation rule without ``generate: true``
     #: (Sigma: the base rules of a correlation raise no alerts of their own)
     standalone: bool = True
+    #: DuckDB condition selecting the events the rule can use (an atomic rule's WHERE, or the OR
+    #: of a correlation's base rules'); None = unknown, the rule always runs
+    where: str | None = None
     _decisions: dict[str, bool] = field(default_factory=dict)
 
     def active_for(self, path: str) -> bool:
@@ -199,6 +204,7 @@ class RuleCache:
             )
         rules = list(DetectionRule.objects.filter(error="").order_by("pk"))
         silent = _base_rules(rules)
+        names = _rule_names(rules)
         out = []
         for rule in rules:
             compiled = rule.compiled or {}
@@ -218,6 +224,7 @@ class RuleCache:
                     scopes=sorted(scopes.get(rule.pk, []), key=lambda s: -len(s[0])),
                     exceptions=exceptions.get(rule.pk, []),
                     standalone=rule.pk not in silent,
+                    where=_rule_where(rule, names),
                 )
             )
         return out
@@ -231,6 +238,42 @@ def _yaml_docs(text: str) -> list[dict[str, Any]]:
         return [d for d in yaml.safe_load_all(text or "") if isinstance(d, dict)]
     except yaml.YAMLError:
         return []
+
+
+def _atomic_where(rule: DetectionRule) -> str | None:
+    where = (rule.compiled or {}).get("where")
+    value = where.get("duckdb") if isinstance(where, dict) else None
+    return value if isinstance(value, str) and value else None
+
+
+def _rule_names(rules: Sequence[DetectionRule]) -> dict[str, DetectionRule]:
+    """Every name a correlation may reference a rule by (rule id, YAML ``name`` and ``id``)."""
+    out: dict[str, DetectionRule] = {}
+    for rule in rules:
+        out[rule.rule_id] = rule
+        for doc in _yaml_docs(rule.yaml):
+            for key in ("name", "id"):
+                if doc.get(key):
+                    out[str(doc[key])] = rule
+    return out
+
+
+def _rule_where(rule: DetectionRule, names: dict[str, DetectionRule], depth: int = 0) -> str | None:
+    """The prefilter condition of a rule (see ``Compiled.where``): an atomic rule's own, or the
+    OR of a correlation's base rules' (through chained correlations)."""
+    if rule.kind != "correlation":
+        return _atomic_where(rule)
+    refs = [str(r) for r in (rule.compiled or {}).get("references", []) or []]
+    if not refs or depth > 8:
+        return None
+    found = []
+    for ref in refs:
+        target = names.get(ref)
+        where = _rule_where(target, names, depth + 1) if target is not None and target is not rule else None
+        if where is None:
+            return None  # a reference we cannot resolve: always evaluate
+        found.append(where)
+    return " OR ".join(f"({w})" for w in dict.fromkeys(found))
 
 
 def _base_rules(rules: Sequence[DetectionRule]) -> set[int]:
@@ -524,8 +567,58 @@ def _ts(event: dict[str, Any]) -> dt.datetime | None:
         return None
 
 
-def evaluate_batch(events: Sequence[dict[str, Any]], store: Any, now: dt.datetime | None = None) -> list[Alert]:
-    """Run the rules on one micro-batch (already written to ``store``); returns the alerts touched."""
+_local = threading.local()
+
+
+def _scratch() -> duckdb.DuckDBPyConnection:
+    """This thread's in-memory DuckDB for prefiltering batches (no files, no store lock)."""
+    con = getattr(_local, "con", None)
+    if con is None:
+        con = _local.con = duckdb.connect(":memory:")
+        con.execute("SET TimeZone = 'UTC'")
+    return con
+
+
+def prefilter(table: pa.Table, rules: Sequence[Compiled]) -> tuple[pa.Table, set[int]] | None:
+    """One pass over the batch: the rows any of ``rules`` can use, and the pks of the rules that
+    have at least one such row. None when a rule's condition is unknown (or fails): run them all.
+
+    A micro-batch is mostly benign traffic, so every rule then runs over a few hundred rows
+    instead of the whole batch, and a correlation rule without a new base event in the batch is
+    not re-counted over the store (its windows cannot have changed)."""
+    if not rules or any(r.where is None for r in rules):
+        return None
+    con = _scratch()
+    conds = [f"({r.where})" for r in rules]
+    try:
+        con.register("_pf_batch", table)
+        try:
+            hits = con.sql(f"SELECT * FROM _pf_batch WHERE {' OR '.join(conds)}").to_arrow_table()  # noqa: S608
+        finally:
+            con.unregister("_pf_batch")
+        if hits.num_rows == 0:
+            return hits, set()
+        con.register("_pf_hits", hits)
+        try:
+            rows = con.execute(
+                "SELECT " + ", ".join(f"coalesce(bool_or({c}), false)" for c in conds) + " FROM _pf_hits"  # noqa: S608
+            ).fetchall()
+        finally:
+            con.unregister("_pf_hits")
+    except duckdb.Error:
+        logger.exception("rule prefilter failed; evaluating every rule over the whole batch")
+        return None
+    flags = rows[0] if rows else ()
+    return hits, {r.pk for r, hit in zip(rules, flags, strict=False) if hit}
+
+
+def evaluate_batch(
+    events: Sequence[dict[str, Any]], store: Any, now: dt.datetime | None = None, *, table: pa.Table | None = None
+) -> list[Alert]:
+    """Run the rules on one micro-batch (already written to ``store``); returns the alerts touched.
+
+    ``table``: the batch as ``batch_table(events)`` when the caller already has it (converted once
+    per batch for the store write and the detection)."""
     if not events:
         return []
     rules = [r for r in CACHE.rules() if r.maybe_active]
@@ -534,11 +627,23 @@ def evaluate_batch(events: Sequence[dict[str, Any]], store: Any, now: dt.datetim
     dialect = _dialect(store)
     atomic = [r for r in rules if r.kind != "correlation" and r.standalone and dialect in r.sql]
     correlation = [r for r in rules if r.kind == "correlation" and r.standalone and dialect in r.sql]
+    source: Any = events
+    if dialect == "duckdb" and (atomic or correlation):
+        table = table if table is not None else batch_table(events)
+        filtered = prefilter(table, atomic + correlation)
+        if filtered is not None:
+            source, hit = filtered
+            atomic = [r for r in atomic if r.pk in hit]
+            correlation = [r for r in correlation if r.pk in hit]
+        else:
+            source = table
+    elif table is not None:
+        source = table
     alerts: list[Alert] = []
     if atomic:
         by_id = {str(e.get("event.id")): e for e in events if e.get("event.id") is not None}
         candidates: list[Candidate] = []
-        with store.temp_batch(events) as batch:
+        with store.temp_batch(source) as batch:
             for rule in atomic:
                 try:
                     rows = _rows_on_batch(batch, rule.sql[dialect])

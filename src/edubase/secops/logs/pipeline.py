@@ -9,7 +9,9 @@ module) when one is absent, so a half-installed pipeline never runs silently.
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import importlib
+import inspect
 import logging
 import time
 from collections.abc import Callable, Sequence
@@ -149,15 +151,47 @@ def build_events(
     return events, counts
 
 
-def process(items: Sequence[tuple[str, Record]], components: Components) -> BatchResult:
-    """Run one batch end to end; raises when the store write fails (the batch is then retried)."""
+@functools.lru_cache(maxsize=64)
+def _takes(fn: Callable[..., Any], name: str) -> bool:
+    """Whether ``fn`` accepts the keyword ``name`` (stand-in stores and detectors in tests may not)."""
+    try:
+        return name in inspect.signature(fn).parameters
+    except (TypeError, ValueError):
+        return False
+
+
+def _method(obj: Any, name: str) -> Callable[..., Any]:
+    return getattr(type(obj), name, None) or getattr(obj, name)
+
+
+def process(items: Sequence[tuple[str, Record]], components: Components, *, fresh: bool = False) -> BatchResult:
+    """Run one batch end to end; raises when the store write fails (the batch is then retried).
+
+    The batch is converted to the store's Arrow table once, for both the write and the detection.
+    ``fresh=True`` tells the store that no record of the batch can be stored already (the worker
+    knows: see ``run_local_worker``), so the write skips its duplicate check; the default keeps it
+    (replays, redeliveries)."""
     components.maybe_refresh()
     events, counts = build_events(items, components)
-    stored = components.store.write(events) if events else 0
+    store = components.store
+    table: Any = None
+    stored = 0
+    if events:
+        if _takes(_method(store, "write"), "dedupe"):
+            from edubase.secops.logs.store.base import batch_table
+
+            table = batch_table(events)
+            stored = store.write(table, dedupe=not fresh)  # type: ignore[call-arg]
+        else:
+            stored = store.write(events)
     alerts: list[Any] = []
-    if components.detect is not None and events:
+    detect = components.detect
+    if detect is not None and events:
         try:
-            alerts = list(components.detect(events, components.store) or [])
+            if table is not None and _takes(detect, "table"):
+                alerts = list(detect(events, store, table=table) or [])  # type: ignore[call-arg]
+            else:
+                alerts = list(detect(events, store) or [])
         except Exception:
             # the events are stored; a detection failure must not make the spool replay them forever
             logger.exception("detection failed for a batch of %d events", len(events))

@@ -58,7 +58,7 @@ class IngestOptions:
     refresh_s: float = 30.0
     flush_s: float = 2.0
     linger_s: float = 0.002
-    batch: int = 5000
+    batch: int = 20000
     worker_args: list[str] = field(default_factory=list)
 
 
@@ -343,11 +343,69 @@ def _parent_gone(parent: int | None) -> bool:
     return parent is not None and os.getppid() != parent
 
 
+Position = tuple[int, int]  # (segment seq, offset) in the spool
+
+
+def _mark_path(spool_dir: Path, name: str) -> Path:
+    return spool_dir / f"{name}.inflight"
+
+
+def read_inflight(spool_dir: Path, name: str = "processor") -> Position | None:
+    """The end of the furthest batch reader ``name`` ever started to store (None: never recorded)."""
+    import json
+
+    try:
+        data = json.loads(_mark_path(spool_dir, name).read_text())
+        return int(data["seq"]), int(data["offset"])
+    except (FileNotFoundError, ValueError, KeyError, TypeError):
+        return None
+
+
+def write_inflight(spool_dir: Path, position: Position, name: str = "processor") -> None:
+    """Durably record that records before ``position`` may be in the store (before writing them)."""
+    import json
+
+    path = _mark_path(spool_dir, name)
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "w") as f:
+        json.dump({"seq": position[0], "offset": position[1]}, f)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+    fd = os.open(spool_dir, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def replay_horizon(spool_dir: Path, name: str = "processor") -> Position:
+    """Records before this position may already be in the store; records at or after it cannot.
+
+    The worker writes ``<name>.inflight`` (the end of the batch) before each store write, so after
+    a crash the horizon is exactly what an earlier run may have stored without committing. A spool
+    without the mark (written by an older version) is treated as all replay, up to its end now.
+    """
+    from edubase.secops.logs.ingest.spool import segments
+
+    mark = read_inflight(spool_dir, name)
+    if mark is not None:
+        return mark
+    segs = segments(spool_dir)
+    if not segs:
+        return (0, 0)
+    last = spool_dir / f"{segs[-1]:010d}.seg"
+    try:
+        return (segs[-1], last.stat().st_size)
+    except FileNotFoundError:
+        return (segs[-1] + 1, 0)
+
+
 def run_local_worker(
     spool_dir: Path,
     components: Any,
     *,
-    batch: int = 5000,
+    batch: int = 20000,
     stop: threading.Event | None = None,
     flush_counters: Callable[[Any], Any] | None = None,
     flush_s: float = 2.0,
@@ -355,10 +413,20 @@ def run_local_worker(
     parent: int | None = None,
     on_batch: Callable[[Any], None] | None = None,
 ) -> None:
-    """Process the spool from the committed offset until ``stop`` (or the parent process dies)."""
+    """Process the spool from the committed offset until ``stop`` (or the parent process dies).
+
+    Exactly once in the store without a duplicate check on every write: before a batch is stored,
+    ``<spool>/processor.inflight`` durably records the end of the batch. Records before the larger
+    of that mark at start-up and the committed offset may have been stored by a run that died
+    before committing (or by a failed attempt of this run): their batches are written with the
+    store's duplicate check. Every later batch is new by construction (event ids are spool
+    positions, and this worker is the spool's only processor), so it is appended without one.
+    """
     from edubase.secops.logs import pipeline
 
     reader = SpoolReader(spool_dir, name="processor")
+    horizon = replay_horizon(spool_dir)
+    mark = read_inflight(spool_dir)
     counters = CounterFlush(flush_counters, flush_s)
     stop = stop or threading.Event()
     while not stop.is_set() and not _parent_gone(parent):
@@ -367,11 +435,18 @@ def run_local_worker(
             counters.maybe_flush()
             stop.wait(idle_s)
             continue
+        first: Position = (items[0].seq, items[0].offset)
+        end: Position = (items[-1].seq, items[-1].end)
         try:
-            result = pipeline.process([(s.event_id, s.record) for s in items], components)
+            if mark is None or end > mark:
+                write_inflight(spool_dir, end)
+                mark = end
+            result = pipeline.process([(s.event_id, s.record) for s in items], components, fresh=first >= horizon)
         except Exception:
             logger.exception("batch of %d records failed; retrying from the committed offset", len(items))
             reader = SpoolReader(spool_dir, name="processor")
+            if mark is not None:  # the failed attempt may have stored part of what it read
+                horizon = max(horizon, mark)
             stop.wait(1.0)
             continue
         reader.commit_through(items)

@@ -176,8 +176,22 @@ def prepare(events: Sequence[Event]) -> list[Event]:
     return out
 
 
+_STRUCT = pa.struct(list(ARROW_SCHEMA))
+
+
 def to_arrow(events: Sequence[Event]) -> pa.Table:
-    """One typed Arrow column per schema field (missing keys are NULL, unknown keys ignored)."""
+    """One typed Arrow column per schema field (missing keys are NULL, unknown keys ignored).
+
+    Fast path: the dicts become one struct array in Arrow's C++ converter (about 3× faster than a
+    Python list per column); a value of the wrong type sends the batch down the per-column path,
+    which coerces loosely typed values one by one.
+    """
+    if not events:
+        return ARROW_SCHEMA.empty_table()
+    try:
+        return pa.Table.from_struct_array(pa.array(events, type=_STRUCT))
+    except (pa.ArrowInvalid, pa.ArrowTypeError, TypeError, ValueError, OverflowError):
+        pass
     arrays = []
     for name, (kind, _meaning) in FIELDS.items():
         values = [event.get(name) for event in events]
@@ -244,9 +258,13 @@ class EventStore(abc.ABC):
 
     # writes
     @abc.abstractmethod
-    def write(self, events: Batch) -> int:
+    def write(self, events: Batch, *, dedupe: bool = True) -> int:
         """Append a batch (event dicts, or ``batch_table(events)``); events whose ``event.id`` is
-        already stored (or repeated in the batch) are skipped. Returns how many were new."""
+        already stored (or repeated in the batch) are skipped. Returns how many were new.
+
+        ``dedupe=False`` skips the check against stored ids: only for a batch the caller knows was
+        never written before (the ingest worker's records past the spool's in-flight mark, see
+        ``ingest.server.run_local_worker``); ids repeated inside the batch are still dropped."""
 
     # reads
     @abc.abstractmethod

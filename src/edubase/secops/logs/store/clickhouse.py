@@ -327,18 +327,20 @@ class ClickHouseStore(EventStore):
 
     # -- writes -------------------------------------------------------------------------------
 
-    def write(self, events: Batch) -> int:
+    def write(self, events: Batch, *, dedupe: bool = True) -> int:
         table = batch_table(events)
         if table.num_rows == 0:
             return 0
-        return self.write_arrow(table)
+        return self.write_arrow(table, dedupe=dedupe)
 
-    def write_arrow(self, data: pa.Table) -> int:
+    def write_arrow(self, data: pa.Table, *, dedupe: bool = True) -> int:
         eid = quote(ID_FIELD)
         with self._write_lock, self._staging(data) as stage:
             fresh = (
                 f"SELECT * FROM {stage} WHERE {eid} NOT IN "
                 f"(SELECT {eid} FROM {self.table} WHERE {eid} IN (SELECT {eid} FROM {stage}))"
+                if dedupe
+                else f"SELECT * FROM {stage}"
             )
             counted = self.ex.select(f"SELECT uniqExact({eid}) AS n FROM ({fresh})")
             inserted = int(counted.column(0)[0].as_py()) if counted.num_rows else 0

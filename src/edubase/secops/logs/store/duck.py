@@ -8,7 +8,9 @@ BOOLEAN). Why a file per day rather than one database with a day column:
   shrink a database file after ``DELETE``, so dropping days from one big file would never give
   the disk back, and the export reads exactly one file;
 - a write locks only the day(s) it touches, and the idempotency check (anti-join on
-  ``event.id``) scans one day's ids, not history.
+  ``event.id``) scans one day's ids, not history. The ingest worker skips that check
+  (``write(..., dedupe=False)``) for batches it knows are new — everything past the spool's
+  in-flight mark, see ``ingest.server.run_local_worker`` — and keeps it for replays.
 
 Partitions are UTC days (an event at 2024-05-01 23:30 UTC = 05-02 07:30 Asia/Shanghai lands in
 ``2024-05-01``): partitioning is storage only, every query filters on ``@timestamp`` itself.
@@ -237,16 +239,20 @@ class DuckDBStore(EventStore):
 
     # -- writes -------------------------------------------------------------------------------
 
-    def write(self, events: Batch) -> int:
+    def write(self, events: Batch, *, dedupe: bool = True) -> int:
         table = batch_table(events)
         if table.num_rows == 0:
             return 0
         ids = table.column(ID_FIELD)
         unique = pc.count_distinct(ids, mode="all").as_py() == table.num_rows
-        return self.write_arrow(table, unique=unique)
+        return self.write_arrow(table, unique=unique, dedupe=dedupe)
 
-    def write_arrow(self, table: pa.Table, *, unique: bool = False) -> int:
-        """Append an Arrow table that already has the schema's columns (``base.to_arrow``)."""
+    def write_arrow(self, table: pa.Table, *, unique: bool = False, dedupe: bool = True) -> int:
+        """Append an Arrow table that already has the schema's columns (``base.to_arrow``).
+
+        ``dedupe=False``: the caller vouches that no id of the batch is stored yet, so the
+        anti-join against the day's ids (a scan of the whole day file, the bulk of a write's cost
+        once the day holds millions of events) is skipped."""
         inserted = 0
         with self._lock:
             con = self._con
@@ -277,11 +283,17 @@ class DuckDBStore(EventStore):
                                     f"ALTER TABLE {alias}.main.events ADD COLUMN {quote(name)} {SQL_TYPES[kind]}"
                                 )
                         ts = quote(TS_FIELD)
+                        picked = f"SELECT * FROM {source} WHERE {ts} >= ? AND {ts} < ?"
+                        if len(days) == 1:
+                            picked = f"SELECT * FROM {source}"
+                        known = (
+                            f" ANTI JOIN {alias}.main.events e ON e.{quote(ID_FIELD)} = i.{quote(ID_FIELD)}"
+                            if dedupe
+                            else ""
+                        )
                         row = con.execute(
-                            f"INSERT INTO {alias}.main.events BY NAME "
-                            f"SELECT i.* FROM (SELECT * FROM {source} WHERE {ts} >= ? AND {ts} < ?) i "
-                            f"ANTI JOIN {alias}.main.events e ON e.{quote(ID_FIELD)} = i.{quote(ID_FIELD)}",
-                            [start, end],
+                            f"INSERT INTO {alias}.main.events BY NAME SELECT i.* FROM ({picked}) i{known}",
+                            [start, end] if len(days) > 1 else None,
                         ).fetchone()
                         inserted += int(row[0]) if row else 0
             finally:
