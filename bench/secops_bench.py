@@ -31,7 +31,6 @@ import datetime as dt
 import hashlib
 import os
 import random
-import shutil
 import sys
 import time
 from collections.abc import Callable
@@ -42,6 +41,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / ".data"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import benchlib  # noqa: E402
+from benchlib import pct  # noqa: E402
 
 SCHOOLS = int(os.environ.get("BENCH_SCHOOLS", "5000"))
 SYSTEMS = int(os.environ.get("BENCH_SYSTEMS", "20000"))
@@ -75,39 +78,12 @@ def ip_of(i: int) -> str:
     return f"172.{16 + i // 62500}.{(i // 250) % 250}.{i % 250 + 1}"
 
 
-def pct(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def timed(fn: Callable[[], Any], runs: int = RUNS) -> list[float]:
-    fn()  # warm
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    return benchlib.timed(fn, runs)
 
 
 def setup() -> str:
-    database = "postgresql" if os.environ.get("EDUBASE_DATABASE_URL") else "sqlite"
-    var_dir = DATA / f"secops-{database}"
-    if database == "sqlite" and var_dir.exists():
-        shutil.rmtree(var_dir)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["EDUBASE_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edubase.settings")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.INFO)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return database
+    return benchlib.django_env("secops")
 
 
 def build(database: str) -> dict[str, Any]:
@@ -263,7 +239,7 @@ def build(database: str) -> dict[str, Any]:
         for npk, org_id in notices:
             for fpk in by_org.get(org_id, [])[:3]:
                 links.append(through(notice_id=npk, finding_id=fpk))
-        through.objects.bulk_create(links, batch_size=BATCH)
+        through.objects.bulk_create(links, batch_size=BATCH, ignore_conflicts=True)  # demo notices have links
     with connection.cursor() as cursor:
         cursor.execute("ANALYZE")
     print(

@@ -19,7 +19,6 @@ Run: make bench-workflow    (BENCH_CASES=2000 for a quick run)
 from __future__ import annotations
 
 import os
-import shutil
 import statistics
 import sys
 import time
@@ -32,6 +31,10 @@ ROOT = Path(__file__).resolve().parents[1]
 DATA = ROOT / "bench" / ".data"
 sys.path.insert(0, str(ROOT / "src"))
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "bench"))
+
+import benchlib  # noqa: E402
+from benchlib import pct  # noqa: E402
 
 CASES = int(os.environ.get("BENCH_CASES", "10000"))
 THROUGH_ENGINE = int(os.environ.get("BENCH_ENGINE_CASES", "300"))
@@ -39,39 +42,12 @@ RUNS = 40
 SWEEP = 1000
 
 
-def pct(samples: list[float], p: float) -> float:
-    ordered = sorted(samples)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
-
-
 def timed(fn: Callable[[], Any], runs: int = RUNS) -> list[float]:
-    fn()  # warm
-    samples = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        samples.append((time.perf_counter() - start) * 1000)
-    return samples
+    return benchlib.timed(fn, runs)
 
 
 def setup() -> str:
-    database = "postgresql" if os.environ.get("EDUBASE_DATABASE_URL") else "sqlite"
-    var_dir = DATA / f"workflow-{database}"
-    if database == "sqlite" and var_dir.exists():
-        shutil.rmtree(var_dir)
-    var_dir.mkdir(parents=True, exist_ok=True)
-    os.environ["EDUBASE_VAR_DIR"] = str(var_dir)
-    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "edubase.settings")
-    import logging
-
-    import django
-
-    django.setup()
-    logging.disable(logging.INFO)
-    from django.core.management import call_command
-
-    call_command("migrate", verbosity=0)
-    return database
+    return benchlib.django_env("workflow")
 
 
 def build_orgs() -> tuple[Any, list[Any], Any, Any]:
