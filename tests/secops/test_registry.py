@@ -316,3 +316,21 @@ def test_compliance_is_counted_per_city_and_per_county(world):
     assert [(r["name"], r["systems"]) for r in counties] == [("中原区", 2), ("金水区", 1)]
     with pytest.raises(ValidationFailed):
         registry.compliance_by_region(world.city_admin, level="school")
+
+
+def test_searching_an_address_finds_that_asset_exactly_and_text_finds_names_and_domains(world):
+    admin = world.school_admin
+    registry.create_asset(
+        actor=admin, org=world.school_a, data={"kind": "server", "name": "教务服务器", "ip": "10.1.2.3"}
+    )
+    registry.create_asset(
+        actor=admin, org=world.school_a, data={"kind": "server", "name": "备份 10.1.2.30", "ip": "10.1.2.30"}
+    )
+    registry.create_asset(
+        actor=admin, org=world.school_a, data={"kind": "domain", "name": "门户", "domain": "www.a.edu.cn"}
+    )
+    assert [a.name for a in registry.assets_for(admin, q="10.1.2.3")] == ["教务服务器"]
+    assert {a.name for a in registry.assets_for(admin, q="服务器")} == {"教务服务器"}
+    assert [a.name for a in registry.assets_for(admin, q="A.EDU")] == ["门户"]
+    assert [a.name for a in registry.assets_for(world.city_admin, q="10.1.2.30")] == ["备份 10.1.2.30"]
+    assert not registry.assets_for(world.outsider, q="10.1.2.3")  # nothing outside the scope

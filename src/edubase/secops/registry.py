@@ -20,7 +20,6 @@ only their masked form.
 from __future__ import annotations
 
 import calendar
-import contextlib
 import datetime as dt
 import ipaddress
 import re
@@ -470,10 +469,11 @@ def assets_for(
         assets = assets.filter(registered=registered)
     if q:
         text = q.strip()
-        match = Q(name__icontains=text) | Q(domain__icontains=text.lower())
-        with contextlib.suppress(ValueError):
-            match |= Q(ip=str(ipaddress.ip_address(text)))
-        assets = assets.filter(match)
+        try:
+            # an address is looked up exactly (indexed), not as text inside names and domains
+            assets = assets.filter(ip=str(ipaddress.ip_address(text)))
+        except ValueError:
+            assets = assets.filter(Q(name__icontains=text) | Q(domain__icontains=text.lower()))
     return assets
 
 
