@@ -191,3 +191,31 @@ def test_situation_without_a_store_still_answers(world: Any, monkeypatch: Any) -
     data = risk.situation(world.province_admin)
     assert data["store"] == "unavailable" and data["eps"] == []
     assert Alert.objects.count() == 0
+
+
+def test_attack_sources_leave_out_campus_addresses() -> None:
+    assert risk._public("45.155.205.10") and risk._public("203.0.113.9") and risk._public("2001:db8::1")
+    for internal in ("10.8.1.2", "172.16.0.9", "192.168.1.1", "100.64.0.1", "127.0.0.1", "fd00::1", "fe80::1", "x"):
+        assert not risk._public(internal), internal
+
+
+def test_the_heat_grid_has_a_row_for_units_directly_under_the_province(world: Any, monkeypatch: Any) -> None:
+    from tests.factories import make_org
+
+    university = make_org(world.province, kind="unit", name="河南省直属测试大学", code="4199000001", region="410000")
+    rule = make_rule()
+    make_alert(university, rule, last_seen=timezone.now())
+    make_alert(world.school_a, rule, ip="198.51.100.1", last_seen=timezone.now())
+    import edubase.secops.logs.store as store_module
+
+    def broken() -> Any:
+        raise RuntimeError("no store in this test")
+
+    monkeypatch.setattr(store_module, "get_store", broken)
+    province = risk.situation(world.province_admin)
+    cities = province["heat"]["cities"]
+    assert cities[-1] == "省直属单位"
+    direct_row = len(cities) - 1
+    assert sum(v for _x, y, v in province["heat"]["data"] if y == direct_row) == 1
+    assert sum(v for _x, _y, v in province["heat"]["data"]) == 2
+    assert "省直属单位" not in risk.situation(world.city_admin)["heat"]["cities"]

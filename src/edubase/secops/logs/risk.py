@@ -29,6 +29,7 @@ notices, systems, assets), the alert decay computed by the database (``POWER(0.5
 from __future__ import annotations
 
 import datetime as dt
+import ipaddress
 from collections import defaultdict
 from collections.abc import Iterable
 from typing import Any
@@ -382,6 +383,25 @@ def _store_prefixes(actor: Any) -> tuple[str, ...] | None:
     return None if scope.everything else scope.paths
 
 
+DIRECT_UNITS = "~direct"  # the heat grid's row for units directly under the province (厅直属、委管高校)
+
+
+_INTERNAL = tuple(
+    ipaddress.ip_network(n) for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "fc00::/7")
+)
+
+
+def _public(value: Any) -> bool:
+    """Not a campus-internal address (RFC 1918, carrier-grade NAT, unique local, loopback, link-local)."""
+    try:
+        address = ipaddress.ip_address(str(value))
+    except ValueError:
+        return False
+    if address.is_loopback or address.is_link_local:
+        return False
+    return not any(address.version == net.version and address in net for net in _INTERNAL)
+
+
 def _store_figures(actor: Any, now: dt.datetime) -> dict[str, Any]:
     """Events per second and top sources from the event store (empty, with a note, when it is unreachable)."""
     prefixes = _store_prefixes(actor)
@@ -395,7 +415,12 @@ def _store_figures(actor: Any, now: dt.datetime) -> dict[str, Any]:
         since = now - dt.timedelta(minutes=EPS_MINUTES)
         timeline = store.timeline(EPS_BUCKET_S, since=since, until=now, org_path_prefix=prefixes)
         day = now - dt.timedelta(hours=SITUATION_HOURS)
-        top_ips = store.top("source.ip", 10, since=day, org_path_prefix=prefixes, until=now)
+        # attack sources: public addresses (a campus's own hosts are not "sources of attacks")
+        top_ips = [
+            (ip, n)
+            for ip, n in store.top("source.ip", 50, since=day, org_path_prefix=prefixes, until=now)
+            if _public(ip)
+        ][:10]
         countries = store.top("source.geo.country_iso_code", 10, since=day, org_path_prefix=prefixes, until=now)
     except Exception:
         import logging
@@ -466,7 +491,15 @@ def situation(actor: Any, *, now: dt.datetime | None = None) -> dict[str, Any]:
     grid_rows = (
         recent.annotate(city=Substr("org_path", 1, 2 * _STEP)).values("city", "severity").annotate(n=Count("pk"))
     )
-    grid = {(r["city"], r["severity"]): r["n"] for r in grid_rows.order_by()}
+    grid: dict[tuple[str, str], int] = {}
+    city_paths = {c["path"] for c in cities}
+    direct = False
+    for r in grid_rows.order_by():
+        key = r["city"] if r["city"] in city_paths else DIRECT_UNITS  # units under the province itself
+        direct = direct or key == DIRECT_UNITS
+        grid[(key, r["severity"])] = grid.get((key, r["severity"]), 0) + r["n"]
+    if direct:
+        cities = [*cities, {"pk": None, "path": DIRECT_UNITS, "name": "省直属单位"}]
     heat = [[x, y, grid.get((city["path"], lv), 0)] for y, city in enumerate(cities) for x, lv in enumerate(levels)]
     totals = recent.aggregate(
         total=Count("pk"),
