@@ -15,7 +15,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from edubase.core.models import AuditEvent
-from edubase.secops import api_sources
+from edubase.secops import source_admin
 from edubase.secops.logs import sources
 from edubase.secops.models import IngestRejection, LogSource
 from tests.factories import make_user
@@ -300,7 +300,7 @@ def test_an_unavailable_store_is_said_in_chinese(world: Any, made: Any, monkeypa
     def locked() -> Any:
         raise StoreError("event partition 2025-01-01.duckdb stayed locked by another process")
 
-    monkeypatch.setattr(api_sources, "_readable_store", locked)
+    monkeypatch.setattr(source_admin, "_readable_store", locked)
     source, _token = made["a"]
     client = _client(world.school_admin)
     response = client.get(reverse("secops:source_detail", args=[source.pk]))

@@ -87,7 +87,10 @@ def alert_list(request: HttpRequest) -> HttpResponse:
             "filters": filters,
             "levels": [(v, RuleLevel(v).label) for v in alerts.LEVEL_ORDER],
             "statuses": AlertStatus.choices,
-            "filter_org": Org.objects.filter(pk=_int(filters["org"]) or 0).first(),
+            # the filter's label: only an org the actor may see (no names from outside the scope)
+            "filter_org": Org.objects.filter(scope_for(request.user, "secops.view").q("path"))
+            .filter(pk=_int(filters["org"]) or 0)
+            .first(),
         },
     )
 

@@ -1,7 +1,7 @@
 """Console pages of secops: log sources (日志源) — list, register (token shown once with sender
 configurations), detail with recent events, edit, rotate the token, enable/disable.
 
-Thin over ``api_sources`` (scoped reads, enable/edit, configurations) and ``logs.sources``
+Thin over ``source_admin`` (scoped reads, enable/edit, configurations) and ``logs.sources``
 (registration, token rotation): the API uses the same functions.
 """
 
@@ -19,8 +19,8 @@ from edubase.core.middleware import abort_writes
 from edubase.core.scope import has_anywhere
 from edubase.core.web import console_page as page
 from edubase.core.web import flag_param, int_param
-from edubase.secops import api_sources as svc
 from edubase.secops import registry
+from edubase.secops import source_admin as svc
 from edubase.secops.logs import sources
 from edubase.secops.models import LogSource, SourceFormat
 

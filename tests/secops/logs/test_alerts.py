@@ -274,3 +274,15 @@ def test_console_one_click_notice_and_big_screen_json(world: Any, client: Any) -
     assert "洛阳" not in str(data)
     screen = client.get(reverse("secops:screen_bigscreen")).content.decode()
     assert "态势" in screen and "setInterval(refresh, 10000)" in screen
+
+
+def test_the_alert_list_never_names_an_org_outside_the_scope(world: Any) -> None:
+    from django.test import Client
+    from django.urls import reverse
+
+    client = Client()
+    client.force_login(world.school_admin)
+    outside = client.get(reverse("secops:alert_list"), {"org": world.school_c.pk})
+    assert outside.status_code == 404 and world.school_c.name not in outside.content.decode()
+    inside = client.get(reverse("secops:alert_list"), {"org": world.school_a.pk})
+    assert world.school_a.name in inside.content.decode()
