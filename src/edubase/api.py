@@ -106,6 +106,9 @@ def version(request: HttpRequest) -> dict[str, str]:
 def _mount() -> None:
     from edubase.accounts.api import router as accounts_router
     from edubase.core.api import router as audit_router
+    from edubase.credentials.api import router as credentials_router
+    from edubase.datagov.api import router as datagov_router
+    from edubase.datagov.pool.api import router as pool_router
     from edubase.orgs.api import router as orgs_router
     from edubase.people.api import router as people_router
     from edubase.secops.api_findings import router as secops_findings_router
@@ -131,6 +134,9 @@ def _mount() -> None:
     api.add_router("/secops/incidents", secops_incidents_router, tags=["secops"])
     api.add_router("/secops/logs", secops_logs_router, tags=["secops"])
     api.add_router("/secops/sources", secops_sources_router, tags=["secops"])
+    api.add_router("/datagov/pool", pool_router, tags=["datagov"])
+    api.add_router("/datagov", datagov_router, tags=["datagov"])
+    api.add_router("/credentials", credentials_router, tags=["credentials"])
 
 
 _mount()

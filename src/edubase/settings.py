@@ -68,6 +68,9 @@ INSTALLED_APPS = [
     "edubase.workflow",
     "edubase.services",
     "edubase.secops",
+    "edubase.datagov",
+    "edubase.datagov.pool",
+    "edubase.credentials",
     "edubase.console",
 ]
 

@@ -1,0 +1,5 @@
+"""Console pages of datagov (namespace ``datagov``, mounted at ``/datagov/``)."""
+
+app_name = "datagov"
+
+urlpatterns: list = []
