@@ -109,6 +109,7 @@ def _mount() -> None:
     from edubase.credentials.api import router as credentials_router
     from edubase.datagov.api import router as datagov_router
     from edubase.datagov.pool.api import router as pool_router
+    from edubase.datagov.sharing.api import router as sharing_router
     from edubase.orgs.api import router as orgs_router
     from edubase.people.api import router as people_router
     from edubase.secops.api_findings import router as secops_findings_router
@@ -135,6 +136,7 @@ def _mount() -> None:
     api.add_router("/secops/logs", secops_logs_router, tags=["secops"])
     api.add_router("/secops/sources", secops_sources_router, tags=["secops"])
     api.add_router("/datagov/pool", pool_router, tags=["datagov"])
+    api.add_router("/datagov/sharing", sharing_router, tags=["datagov"])
     api.add_router("/datagov", datagov_router, tags=["datagov"])
     api.add_router("/credentials", credentials_router, tags=["credentials"])
 

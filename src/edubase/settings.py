@@ -70,6 +70,7 @@ INSTALLED_APPS = [
     "edubase.secops",
     "edubase.datagov",
     "edubase.datagov.pool",
+    "edubase.datagov.sharing",
     "edubase.credentials",
     "edubase.console",
 ]

@@ -11,6 +11,7 @@ urlpatterns = [
     path("workflow/", include("edubase.workflow.urls", namespace="workflow")),
     path("services/", include("edubase.services.urls")),
     path("secops/", include("edubase.secops.urls")),
+    path("datagov/sharing/", include("edubase.datagov.sharing.urls")),
     path("datagov/pool/", include("edubase.datagov.pool.urls")),
     path("datagov/", include("edubase.datagov.urls")),
     path("credentials/", include("edubase.credentials.urls")),

@@ -167,6 +167,7 @@ EXTENSION_MODULES = (
     "tests.authz.ext_secops_sources",
     "tests.authz.ext_datagov",
     "tests.authz.ext_datagov_pool",
+    "tests.authz.ext_datagov_sharing",
     "tests.authz.ext_credentials",
 )
 EXTENSIONS = [importlib.import_module(name) for name in EXTENSION_MODULES]

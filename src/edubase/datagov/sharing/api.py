@@ -1,0 +1,5 @@
+"""JSON API router (mounted by edubase.api)."""
+
+from ninja import Router
+
+router = Router()
