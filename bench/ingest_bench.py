@@ -8,6 +8,11 @@ byte sent → last event parsed, enriched, stored and evaluated), atomic-alert l
 same rules through the pySigma query-backend approach over SQLite (events inserted into SQLite,
 each rule a SQL WHERE / GROUP BY over them, the way pySigma's SQLite backend is used), and the ratio.
 
+The load generator prepares its wire bytes (octet-counted TCP streams, ``_bulk`` bodies) before
+the clock starts, so during the run it only writes sockets; the CPU seconds of the receiver, the
+worker and the load generator are printed per event (``/proc`` and ``getrusage``): on a shared
+machine they are steadier than wall-clock rates.
+
 ``BENCH_LINES`` (default 1,000,000) sets the number of lines; ``BENCH_PEER_LINES`` caps the peer
 (default: the same number).
 """
@@ -19,6 +24,7 @@ import json
 import os
 import random
 import re
+import resource
 import socket
 import sqlite3
 import statistics
@@ -170,25 +176,29 @@ def _children(pid: int) -> list[int]:
         return []
 
 
-def _send_tcp(port: int, chunk: list[str]) -> None:
+def _tcp_payload(chunk: list[str]) -> bytes:
+    """One connection's octet-counted stream (RFC 6587 §3.4.1), prepared before the clock starts."""
+    buf = bytearray()
+    for text in chunk:
+        raw = text.encode()
+        buf += b"%d " % len(raw) + raw
+    return bytes(buf)
+
+
+def _send_tcp(port: int, payload: bytes) -> None:
     with socket.create_connection(("127.0.0.1", port)) as s:
-        buf = bytearray()
-        for text in chunk:
-            raw = text.encode()
-            buf += b"%d " % len(raw) + raw
-            if len(buf) > 256 * 1024:
-                s.sendall(buf)
-                buf.clear()
-        s.sendall(buf)
+        view = memoryview(payload)
+        for start in range(0, len(view), 256 * 1024):
+            s.sendall(view[start : start + 256 * 1024])
         s.shutdown(socket.SHUT_WR)
         answer = s.recv(64)
         assert answer.startswith(b"OK "), answer
 
 
-def _send_bulk(port: int, token: str, chunk: list[str]) -> None:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+def _bulk_bodies(chunk: list[str]) -> list[bytes]:
+    """Filebeat 8 ``_bulk`` bodies of 2,000 documents, prepared before the clock starts (the replay
+    tool's own JSON encoding is not what is measured)."""
+    bodies = []
     for start in range(0, len(chunk), 2000):
         body = bytearray()
         for text in chunk[start : start + 2000]:
@@ -201,16 +211,34 @@ def _send_bulk(port: int, token: str, chunk: list[str]) -> None:
                 "log": {"file": {"path": "/var/log/messages"}},
             }
             body += b'{"create":{"_index":"filebeat-8.15.0"}}\n' + json.dumps(doc).encode() + b"\n"
+        bodies.append(bytes(body))
+    return bodies
+
+
+def _send_bulk(port: int, token: str, bodies: list[bytes]) -> None:
+    import http.client
+
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    for body in bodies:
         conn.request(
             "POST",
             "/_bulk",
-            body=bytes(body),
+            body=body,
             headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
         )
         resp = conn.getresponse()
         answer = json.loads(resp.read())
         assert resp.status == 200 and not answer["errors"], answer
     conn.close()
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of process ``pid`` so far (0 when it is gone)."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def run_edubase(var: Path, token: str, data: list[tuple[str, str]]) -> dict[str, Any]:
@@ -244,9 +272,14 @@ def run_edubase(var: Path, token: str, data: list[tuple[str, str]]) -> dict[str,
     texts = [t for _k, t in data]
     half = len(texts) // 2
     tcp_part, bulk_part = texts[:half], texts[half:]
-    threads = [threading.Thread(target=_send_tcp, args=(tcp, tcp_part[i::4])) for i in range(4)]
-    threads += [threading.Thread(target=_send_bulk, args=(http_port, token, bulk_part[i::2])) for i in range(2)]
+    payloads = [_tcp_payload(tcp_part[i::4]) for i in range(4)]
+    bodies = [_bulk_bodies(bulk_part[i::2]) for i in range(2)]
+    threads = [threading.Thread(target=_send_tcp, args=(tcp, payloads[i])) for i in range(4)]
+    threads += [threading.Thread(target=_send_bulk, args=(http_port, token, bodies[i])) for i in range(2)]
     peak = {"receiver": 0, "worker": 0}
+    workers = _children(proc.pid)
+    cpu0 = {"receiver": _cpu_s(proc.pid), "worker": sum(_cpu_s(w) for w in workers)}
+    usage0 = resource.getrusage(resource.RUSAGE_SELF)
     t0 = time.monotonic()
     for t in threads:
         t.start()
@@ -266,10 +299,16 @@ def run_edubase(var: Path, token: str, data: list[tuple[str, str]]) -> dict[str,
                 break
         time.sleep(0.1)
     elapsed = time.monotonic() - t0
+    usage1 = resource.getrusage(resource.RUSAGE_SELF)
+    cpu = {
+        "receiver": _cpu_s(proc.pid) - cpu0["receiver"],
+        "worker": sum(_cpu_s(w) for w in _children(proc.pid)) - cpu0["worker"],
+        "sender": usage1.ru_utime + usage1.ru_stime - usage0.ru_utime - usage0.ru_stime,
+    }
     proc.terminate()
     proc.wait(60)
     log.close()
-    return {"elapsed": elapsed, "send_s": (sent_at or t0) - t0, "peak": peak}
+    return {"elapsed": elapsed, "send_s": (sent_at or t0) - t0, "peak": peak, "cpu": cpu}
 
 
 def alert_latency(var: Path) -> tuple[list[float], int]:
@@ -431,6 +470,12 @@ def main() -> None:
         )
     print(
         f"               peak RSS receiver {result['peak']['receiver'] / 1024:.0f} MiB, worker {result['peak']['worker'] / 1024:.0f} MiB"
+    )
+    cpu = result["cpu"]
+    print(
+        "               CPU per event: "
+        + ", ".join(f"{k} {v / N * 1e6:.1f} µs" for k, v in cpu.items())
+        + f" (total {sum(cpu.values()) / N * 1e6:.1f} µs; load generator included)"
     )
     sample = data[:PEER_N]
     p = peer(sample)

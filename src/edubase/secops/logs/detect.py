@@ -5,7 +5,10 @@ has been written to the store (correlation rules count over the store):
 
 - atomic rules run on the just-received batch only (``store.temp_batch(events)``);
 - correlation rules run over the store, from the start of the tumbling window holding the batch's
-  earliest event (at most one timespan before its latest) to its latest event.
+  earliest event (at most one timespan before its latest) to its latest event. The single local
+  worker passes a :class:`CorrelationState` instead: the recent rows any rule condition matches,
+  held in memory, so a batch does not rescan the day's store (same rows, same alerts; windows
+  older than it holds still go to the store).
 
 Every compiled rule (``sigma``) returns one row per (group key, tumbling window) with
 ``window_start, window_end, event_count, first_seen, last_seen, event_ids``; the other columns
@@ -104,6 +107,8 @@ class Compiled:
     #: DuckDB condition selecting the events the rule can use (an atomic rule's WHERE, or the OR
     #: of a correlation's base rules'); None = unknown, the rule always runs
     where: str | None = None
+    #: a correlation's group-by fields (schema names), when known
+    group_by: tuple[str, ...] = ()
     _decisions: dict[str, bool] = field(default_factory=dict)
 
     def active_for(self, path: str) -> bool:
@@ -225,12 +230,30 @@ class RuleCache:
                     exceptions=exceptions.get(rule.pk, []),
                     standalone=rule.pk not in silent,
                     where=_rule_where(rule, names),
+                    group_by=_group_by(rule, names),
                 )
             )
         return out
 
 
 CACHE = RuleCache()
+
+
+def _group_by(rule: DetectionRule, names: dict[str, DetectionRule]) -> tuple[str, ...]:
+    """A correlation's group-by fields, when its groups are independent of each other: schema
+    fields, and every referenced rule atomic (a chained correlation's inner rules may group by
+    other fields). Empty otherwise."""
+    from edubase.secops.logs.schema import FIELDS
+
+    compiled = rule.compiled or {}
+    value = compiled.get("group_by") if rule.kind == "correlation" else None
+    fields = tuple(str(f) for f in value) if isinstance(value, list) else ()
+    if not fields or not all(f in FIELDS for f in fields):
+        return ()
+    refs = [names.get(str(r)) for r in compiled.get("references", []) or []]
+    if not refs or any(t is None or t.kind == "correlation" for t in refs):
+        return ()
+    return fields
 
 
 def _yaml_docs(text: str) -> list[dict[str, Any]]:
@@ -579,46 +602,203 @@ def _scratch() -> duckdb.DuckDBPyConnection:
     return con
 
 
+#: expressions the compiled web and auth rules repeat in almost every condition; the prefilter
+#: computes each once per row (a projection) instead of once per condition that names it
+_SHARED_EXPRS: tuple[tuple[str, str], ...] = (
+    ("""coalesce(try(url_decode(replace("url.original", '+', ' '))), "url.original")""", '"_pf_url_decoded"'),
+    ('lower("message")', '"_pf_lc_message"'),
+    ('lower("log.original")', '"_pf_lc_original"'),
+    ('lower("user_agent.original")', '"_pf_lc_agent"'),
+    ('lower("url.original")', '"_pf_lc_url"'),
+)
+
+
+def _shared_projection(conds: Sequence[str]) -> tuple[list[str], str, list[str]]:
+    """The conditions with the repeated expressions replaced by columns, the projection that
+    computes those columns, and their names (to drop again)."""
+    used = [(expr, name) for expr, name in _SHARED_EXPRS if any(expr in c for c in conds)]
+    out = list(conds)
+    for expr, name in used:
+        out = [c.replace(expr, name) for c in out]
+    return out, ", ".join(f"{expr} AS {name}" for expr, name in used), [name for _expr, name in used]
+
+
 def prefilter(table: pa.Table, rules: Sequence[Compiled]) -> tuple[pa.Table, set[int]] | None:
     """One pass over the batch: the rows any of ``rules`` can use, and the pks of the rules that
     have at least one such row. None when a rule's condition is unknown (or fails): run them all.
 
     A micro-batch is mostly benign traffic, so every rule then runs over a few hundred rows
     instead of the whole batch, and a correlation rule without a new base event in the batch is
-    not re-counted over the store (its windows cannot have changed)."""
+    not re-counted over the store (its windows cannot have changed). The lower-cased and
+    URL-decoded fields the conditions share are computed once per row (half the cost)."""
     if not rules or any(r.where is None for r in rules):
         return None
     con = _scratch()
-    conds = [f"({r.where})" for r in rules]
+    conds = list(dict.fromkeys(f"({r.where})" for r in rules))
+    fast, projection, _names = _shared_projection(conds)
+    flag_of = {c: i for i, c in enumerate(conds)}
+    source = "_pf_batch"
+    if projection:
+        source = f"(SELECT *, {projection} FROM _pf_batch)"  # noqa: S608 - fixed expressions
     try:
         con.register("_pf_batch", table)
         try:
-            hits = con.sql(f"SELECT * FROM _pf_batch WHERE {' OR '.join(conds)}").to_arrow_table()  # noqa: S608
+            hits_x = con.sql(f"SELECT * FROM {source} WHERE {' OR '.join(fast)}").to_arrow_table()  # noqa: S608
         finally:
             con.unregister("_pf_batch")
-        if hits.num_rows == 0:
-            return hits, set()
-        con.register("_pf_hits", hits)
-        try:
-            rows = con.execute(
-                "SELECT " + ", ".join(f"coalesce(bool_or({c}), false)" for c in conds) + " FROM _pf_hits"  # noqa: S608
-            ).fetchall()
-        finally:
-            con.unregister("_pf_hits")
+        hit_flags = [False] * len(fast)
+        if hits_x.num_rows:
+            # which conditions hold anywhere: a second pass over the (few) hit rows only
+            con.register("_pf_hits", hits_x)
+            try:
+                rows = con.execute(
+                    "SELECT " + ", ".join(f"coalesce(bool_or({c}), false)" for c in fast) + " FROM _pf_hits"  # noqa: S608
+                ).fetchall()
+            finally:
+                con.unregister("_pf_hits")
+            hit_flags = [bool(v) for v in (rows[0] if rows else ())]
     except duckdb.Error:
         logger.exception("rule prefilter failed; evaluating every rule over the whole batch")
         return None
-    flags = rows[0] if rows else ()
-    return hits, {r.pk for r, hit in zip(rules, flags, strict=False) if hit}
+    hits = hits_x.select(table.column_names)
+    return hits, {r.pk for r in rules if hit_flags[flag_of[f"({r.where})"]]}
+
+
+class CorrelationState:
+    """The recent base events of the correlation rules, in memory: the single local worker's
+    correlations count over this instead of re-reading the store's day file for every batch.
+
+    Holds every event of the last ``keep`` (twice the longest correlation timespan) that matched
+    a rule condition (the prefilter's hit rows, ~15 % of realistic traffic), so running a compiled
+    correlation over it gives exactly what running it over the store gives — the correlation SQL
+    filters on those same conditions. ``covered_from`` is the earliest time the table is complete
+    for; a window starting before it (late events, just after start-up) goes to the store.
+
+    Seeded from the store on first use (after a restart the store holds what earlier runs
+    stored), cleared and re-seeded when the rule conditions change; an event id is added once
+    (a batch retried after a failure is not counted twice). Only for one processor per store
+    (local mode): with several NATS workers each would see only its own events.
+    """
+
+    def __init__(self) -> None:
+        self.con = duckdb.connect(":memory:")
+        self.con.execute("SET TimeZone = 'UTC'")
+        self.con.execute("SET threads = 1")
+        self.signature: tuple[str, ...] | None = None
+        self.covered_from: dt.datetime | None = None
+        self.latest: dt.datetime | None = None
+        self.keep_s = 2 * DEFAULT_TIMESPAN_S
+
+    def _reset(self, signature: tuple[str, ...], keep_s: int) -> None:
+        from edubase.secops.logs.store.base import ARROW_SCHEMA
+
+        self.con.register("_cs_empty", ARROW_SCHEMA.empty_table())
+        try:
+            self.con.execute("CREATE OR REPLACE TABLE hits AS SELECT * FROM _cs_empty")
+        finally:
+            self.con.unregister("_cs_empty")
+        self.signature, self.keep_s = signature, keep_s
+        self.covered_from = None
+        self.latest = None
+
+    def update(self, store: Any, rules: Sequence[Compiled], hits: pa.Table, latest: dt.datetime) -> bool:
+        """Add a batch's hit rows (the batch is already in the store); False when the state
+        cannot serve these rules (then the caller reads the store)."""
+        seed_where = [r.where for r in rules]
+        if not rules or any(w is None for w in seed_where) or not hasattr(store, "arrow_where"):
+            return False
+        signature = tuple(sorted({str(w) for w in seed_where}))
+        keep_s = 2 * max(max(r.timespan_s for r in rules), DEFAULT_TIMESPAN_S)
+        if signature != self.signature or keep_s != self.keep_s:
+            self._reset(signature, keep_s)
+        self.latest = latest if self.latest is None else max(self.latest, latest)
+        self.con.register("_cs_batch", hits)  # this batch's hit rows, until the next update
+        horizon = _window_floor(self.latest - dt.timedelta(seconds=self.keep_s), self.keep_s)
+        if self.covered_from is None:
+            # first use: what the store holds already (this batch included)
+            where = " OR ".join(f"({w})" for w in signature)
+            seed = store.arrow_where(where, horizon, None)
+            self.con.register("_cs_in", seed)
+            try:
+                self.con.execute("INSERT INTO hits SELECT * FROM _cs_in")
+            finally:
+                self.con.unregister("_cs_in")
+            self.covered_from = horizon
+            return True
+        if hits.num_rows:
+            self.con.register("_cs_in", hits)
+            try:
+                self.con.execute(
+                    'INSERT INTO hits SELECT i.* FROM _cs_in i ANTI JOIN hits h ON h."event.id" = i."event.id"'
+                )
+            finally:
+                self.con.unregister("_cs_in")
+        if horizon > self.covered_from:
+            self.con.execute('DELETE FROM hits WHERE "@timestamp" < ?', [horizon])
+            self.covered_from = horizon
+        return True
+
+    def covers(self, since: dt.datetime) -> bool:
+        return self.covered_from is not None and since >= self.covered_from
+
+    def run_rule_sql(
+        self, sql: str, since: dt.datetime, until: dt.datetime, group_by: Sequence[str] = ()
+    ) -> list[dict[str, Any]]:
+        """Like ``store.run_rule_sql`` over [since, until), on the held events. With ``group_by``
+        only the groups the last batch has hit rows of are counted: a group without a new event
+        has the windows (and alerts) the previous batches gave it already."""
+        from edubase.secops.logs.store.base import quote, rows_to_dicts
+
+        groups = ""
+        if group_by:
+            key = ", ".join(quote(f) for f in group_by)
+            groups = f" AND ({key}) IN (SELECT DISTINCT {key} FROM _cs_batch)"  # noqa: S608 - schema names
+        self.con.execute(
+            "CREATE OR REPLACE TEMP VIEW events AS SELECT * FROM hits "  # noqa: S608 - timestamps, schema names
+            f"WHERE \"@timestamp\" >= TIMESTAMPTZ '{_aware(since).isoformat()}' "
+            f"AND \"@timestamp\" < TIMESTAMPTZ '{_aware(until).isoformat()}'{groups}"
+        )
+        if is_where_clause(sql):
+            sql = f"SELECT * FROM events WHERE ({sql})"  # noqa: S608 - compiled rule SQL
+        cur = self.con.execute(sql)
+        cols = [d[0] for d in cur.description or ()]
+        return rows_to_dicts(cols, cur.fetchall())
+
+    def events_by_id(self, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+        from edubase.secops.logs.store.base import rows_to_dicts
+
+        wanted = list(dict.fromkeys(ids))
+        cur = self.con.execute('SELECT * FROM hits WHERE list_contains(?, "event.id")', [wanted])
+        cols = [d[0] for d in cur.description or ()]
+        return {str(r["event.id"]): r for r in rows_to_dicts(cols, cur.fetchall())}
+
+
+def _time_range(events: Sequence[dict[str, Any]], table: pa.Table | None) -> tuple[dt.datetime, dt.datetime] | None:
+    """The earliest and latest ``@timestamp`` of the batch (from the Arrow column when there is one)."""
+    if table is not None and "@timestamp" in table.column_names:
+        import pyarrow.compute as pc
+
+        bounds = pc.min_max(table.column("@timestamp")).as_py()
+        if bounds["min"] is not None:
+            return _aware(bounds["min"]), _aware(bounds["max"])
+        return None
+    times = [t for t in (_ts(e) for e in events) if t is not None]
+    return (min(times), max(times)) if times else None
 
 
 def evaluate_batch(
-    events: Sequence[dict[str, Any]], store: Any, now: dt.datetime | None = None, *, table: pa.Table | None = None
+    events: Sequence[dict[str, Any]],
+    store: Any,
+    now: dt.datetime | None = None,
+    *,
+    table: pa.Table | None = None,
+    state: CorrelationState | None = None,
 ) -> list[Alert]:
     """Run the rules on one micro-batch (already written to ``store``); returns the alerts touched.
 
     ``table``: the batch as ``batch_table(events)`` when the caller already has it (converted once
-    per batch for the store write and the detection)."""
+    per batch for the store write and the detection). ``state``: the single local worker's
+    :class:`CorrelationState` (correlations then count over it rather than the store)."""
     if not events:
         return []
     rules = [r for r in CACHE.rules() if r.maybe_active]
@@ -628,11 +808,20 @@ def evaluate_batch(
     atomic = [r for r in rules if r.kind != "correlation" and r.standalone and dialect in r.sql]
     correlation = [r for r in rules if r.kind == "correlation" and r.standalone and dialect in r.sql]
     source: Any = events
+    held: CorrelationState | None = None
     if dialect == "duckdb" and (atomic or correlation):
         table = table if table is not None else batch_table(events)
         filtered = prefilter(table, atomic + correlation)
         if filtered is not None:
             source, hit = filtered
+            span = _time_range(events, table)
+            if state is not None and correlation and span is not None:
+                try:
+                    held = state if state.update(store, atomic + correlation, source, span[1]) else None
+                except Exception:
+                    logger.exception("correlation state update failed; counting over the store")
+                    state.signature = None  # re-seed next time
+                    held = None
             atomic = [r for r in atomic if r.pk in hit]
             correlation = [r for r in correlation if r.pk in hit]
         else:
@@ -653,10 +842,9 @@ def evaluate_batch(
                 candidates += _candidates(rule, rows, by_id)
         alerts += upsert(candidates, additive=True)
     if correlation:
-        times = [t for t in (_ts(e) for e in events) if t is not None]
-        if times:
-            latest = max(times)
-            alerts += _correlate(store, correlation, earliest=min(times), latest=latest)
+        span = _time_range(events, table)
+        if span is not None:
+            alerts += _correlate(store, correlation, earliest=span[0], latest=span[1], state=held)
     return alerts
 
 
@@ -665,24 +853,40 @@ def _window_floor(moment: dt.datetime, seconds: int) -> dt.datetime:
     return dt.datetime.fromtimestamp(epoch - epoch % seconds, tz=dt.UTC)
 
 
-def _correlate(store: Any, rules: Sequence[Compiled], *, earliest: dt.datetime, latest: dt.datetime) -> list[Alert]:
+def _correlate(
+    store: Any,
+    rules: Sequence[Compiled],
+    *,
+    earliest: dt.datetime,
+    latest: dt.datetime,
+    state: CorrelationState | None = None,
+) -> list[Alert]:
     dialect = _dialect(store)
     candidates: list[Candidate] = []
     rows_of: list[tuple[Compiled, list[dict[str, Any]]]] = []
     until = latest + dt.timedelta(microseconds=1)
     first = until
+    all_held = state is not None
     for rule in rules:
         span = rule.timespan_s
         since = _window_floor(max(earliest, latest - dt.timedelta(seconds=span)), span)
         first = min(first, since)
         try:
-            rows = _rows_on_range(store, rule.sql[dialect], since, until)
+            if state is not None and state.covers(since):
+                rows = state.run_rule_sql(rule.sql[dialect], since, until, rule.group_by)
+            else:
+                all_held = False
+                rows = _rows_on_range(store, rule.sql[dialect], since, until)
         except Exception:
             logger.exception("correlation rule %s failed", rule.rule_id)
             continue
         rows_of.append((rule, rows))
     ids = [str(i) for _rule, rows in rows_of for row in rows for i in (row.get("event_ids") or [])[:MAX_IDS]]
-    lookup = _events_by_id(store, ids, first, until) if ids else {}
+    lookup: dict[str, dict[str, Any]] = {}
+    if ids and state is not None and all_held:
+        lookup = state.events_by_id(ids)
+    if ids and len(lookup) < len(set(ids)):
+        lookup = _events_by_id(store, ids, first, until)
     for rule, rows in rows_of:
         candidates += _candidates(rule, rows, lookup)
     return upsert(candidates, additive=False)

@@ -34,6 +34,8 @@ GeoRecord = tuple[str | None, str | None, str | None, str | None]
 AssetRef = tuple[int, str]
 
 _RANGE_CACHE_MAX: Final = 65536
+_V4_24_MAX: Final = 1 << 20
+_MATCH_CACHE_MAX: Final = 65536
 
 
 class GeoIP:
@@ -64,6 +66,9 @@ class GeoIP:
             self._ipv4_start = node
         #: IPv4: the tree node reached after the first 16 bits, by those bits (filled lazily)
         self._v4_mid: dict[int, int] = {}
+        #: IPv4: the node reached after the first 24 bits (a data pointer when the database's
+        #: block is /24 or wider, as nearly all are), by those bits; bounded, cleared when full
+        self._v4_24: dict[int, int] = {}
         self.lookup = lru_cache(maxsize=65536)(self._lookup)
 
     def _read_node(self, node: int, bit: int) -> int:
@@ -90,11 +95,19 @@ class GeoIP:
     def _pointer(self, value: int, version: int) -> int:
         """The data pointer for an address given as an integer (0 when the database has no record)."""
         if version == 4:
-            top = value >> 16
-            node = self._v4_mid.get(top)
-            if node is None:
-                node = self._v4_mid[top] = self._walk(self._ipv4_start, value, 31, 16)
-            node = self._walk(node, value, 15, 0)
+            prefix = value >> 8
+            node = self._v4_24.get(prefix, -1)
+            if node < 0:
+                top = value >> 16
+                node = self._v4_mid.get(top, -1)
+                if node < 0:
+                    node = self._v4_mid[top] = self._walk(self._ipv4_start, value, 31, 16)
+                node = self._walk(node, value, 15, 8)
+                if len(self._v4_24) >= _V4_24_MAX:
+                    self._v4_24.clear()
+                self._v4_24[prefix] = node
+            if node < self._node_count:
+                node = self._walk(node, value, 7, 0)
         else:
             if self._ip_version == 4:
                 return 0
@@ -240,6 +253,7 @@ class Enricher:
         self.by_host: dict[str, list[AssetRef]] = {}
         self.ranges: list[tuple[ipaddress.IPv4Network | ipaddress.IPv6Network, AssetRef]] = []
         self._range_cache: dict[str, list[AssetRef]] = {}
+        self._match_cache: dict[tuple[Any, ...], AssetRef | None] = {}
         for asset_id, org_path, ip, domain, name, ip_range in assets:
             ref = (asset_id, org_path)
             if ip:
@@ -327,7 +341,23 @@ class Enricher:
                     yield self._in_ranges(ip)
 
     def match(self, event: Event, source_path: str | None) -> AssetRef | None:
-        """The registered asset the event is about, inside the source's org subtree."""
+        """The registered asset the event is about, inside the source's org subtree (memoised by
+        the fields it looks at: a source's events mostly repeat the same host and site)."""
+        get = event.get
+        key = (source_path, get("url.domain"), get("destination.ip"), get("host.name"), get("host.ip"))
+        try:
+            return self._match_cache[key]
+        except KeyError:
+            pass
+        except TypeError:  # an unhashable value from a loosely typed parser
+            return self._match(event, source_path)
+        found = self._match(event, source_path)
+        if len(self._match_cache) >= _MATCH_CACHE_MAX:
+            self._match_cache.clear()
+        self._match_cache[key] = found
+        return found
+
+    def _match(self, event: Event, source_path: str | None) -> AssetRef | None:
         for refs in self._candidates(event):
             if not refs:
                 continue

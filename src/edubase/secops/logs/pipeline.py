@@ -62,6 +62,9 @@ class Components:
     sources: dict[int, tuple[str, str]] = field(default_factory=dict)
     refresh: Callable[[Components], None] | None = None
     refreshed_at: float = 0.0
+    #: the detector's in-memory correlation state, when this process is the store's only
+    #: processor (``use_local_state``; never in NATS mode, where workers share the stream)
+    detect_state: Any = None
 
     @classmethod
     def real(cls, *, detect: bool = True, enrich: bool = True) -> Components:
@@ -94,6 +97,17 @@ def _refresh_real(components: Components) -> None:
     if getattr(components, "_want_detect", True) and components.detect is None:
         components.detect = _load("edubase.secops.logs.detect", "evaluate_batch")
     components.refreshed_at = time.monotonic()
+
+
+def use_local_state(components: Any) -> None:
+    """Give the detector an in-memory correlation state (``detect.CorrelationState``): only for
+    the single local worker, which sees every event of its store."""
+    detect = getattr(components, "detect", None)
+    if detect is None or getattr(components, "detect_state", None) is not None or not _takes(detect, "state"):
+        return
+    factory = getattr(importlib.import_module(detect.__module__), "CorrelationState", None)
+    if factory is not None:
+        components.detect_state = factory()
 
 
 @dataclass
@@ -164,6 +178,53 @@ def _method(obj: Any, name: str) -> Callable[..., Any]:
     return getattr(type(obj), name, None) or getattr(obj, name)
 
 
+@dataclass
+class Prepared:
+    """A batch parsed and enriched, with the store's Arrow table (``None`` for a store without
+    the ``dedupe`` keyword, which takes the event dicts)."""
+
+    events: list[Event]
+    counts: dict[int, list[Any]]
+    table: Any = None
+
+
+def prepare(items: Sequence[tuple[str, Record]], components: Components) -> Prepared:
+    """The CPU-bound half of a batch (parse, enrich, Arrow conversion): touches no database, so
+    the local worker runs it in a thread ahead of the store write and detection of the batch before."""
+    events, counts = build_events(items, components)
+    table: Any = None
+    if events and _takes(_method(components.store, "write"), "dedupe"):
+        from edubase.secops.logs.store.base import batch_table
+
+        table = batch_table(events)
+    return Prepared(events, counts, table)
+
+
+def finish(prepared: Prepared, components: Components, *, fresh: bool = False) -> BatchResult:
+    """Store and detect a prepared batch; raises when the store write fails (the batch is then retried)."""
+    events, table, store = prepared.events, prepared.table, components.store
+    stored = 0
+    if events:
+        # a store without the ``dedupe`` keyword (test stand-ins) takes the event dicts
+        stored = store.write(table, dedupe=not fresh) if table is not None else store.write(events)  # type: ignore[call-arg]
+    alerts: list[Any] = []
+    detect = components.detect
+    if detect is not None and events:
+        try:
+            if table is not None and _takes(detect, "table"):
+                extra: dict[str, Any] = {"table": table}
+                state = getattr(components, "detect_state", None)
+                if state is not None and _takes(detect, "state"):
+                    extra["state"] = state
+                alerts = list(detect(events, store, **extra) or [])
+            else:
+                alerts = list(detect(events, store) or [])
+        except Exception:
+            # the events are stored; a detection failure must not make the spool replay them forever
+            logger.exception("detection failed for a batch of %d events", len(events))
+    return BatchResult(events, stored, alerts, prepared.counts)
+
+
 def process(items: Sequence[tuple[str, Record]], components: Components, *, fresh: bool = False) -> BatchResult:
     """Run one batch end to end; raises when the store write fails (the batch is then retried).
 
@@ -172,27 +233,4 @@ def process(items: Sequence[tuple[str, Record]], components: Components, *, fres
     knows: see ``run_local_worker``), so the write skips its duplicate check; the default keeps it
     (replays, redeliveries)."""
     components.maybe_refresh()
-    events, counts = build_events(items, components)
-    store = components.store
-    table: Any = None
-    stored = 0
-    if events:
-        if _takes(_method(store, "write"), "dedupe"):
-            from edubase.secops.logs.store.base import batch_table
-
-            table = batch_table(events)
-            stored = store.write(table, dedupe=not fresh)  # type: ignore[call-arg]
-        else:
-            stored = store.write(events)
-    alerts: list[Any] = []
-    detect = components.detect
-    if detect is not None and events:
-        try:
-            if table is not None and _takes(detect, "table"):
-                alerts = list(detect(events, store, table=table) or [])  # type: ignore[call-arg]
-            else:
-                alerts = list(detect(events, store) or [])
-        except Exception:
-            # the events are stored; a detection failure must not make the spool replay them forever
-            logger.exception("detection failed for a batch of %d events", len(events))
-    return BatchResult(events, stored, alerts, counts)
+    return finish(prepare(items, components), components, fresh=fresh)

@@ -401,6 +401,63 @@ def replay_horizon(spool_dir: Path, name: str = "processor") -> Position:
         return (segs[-1] + 1, 0)
 
 
+class _Prefetch:
+    """Reads and prepares the next batch in a thread while the main thread stores and evaluates
+    the one before: parsing, enrichment and the Arrow conversion hold the GIL, but the store
+    write and most of the detection run inside DuckDB, which releases it, so the two overlap on
+    a second core. The main thread alone writes the in-flight mark, the store and the offset,
+    in spool order; after a failure the prefetch is dropped and restarted from the committed
+    offset, exactly as a restart of the process would."""
+
+    def __init__(self, spool_dir: Path, components: Any, batch: int, idle_s: float) -> None:
+        import queue
+
+        self.reader = SpoolReader(spool_dir, name="processor")
+        self.components, self.batch, self.idle_s = components, batch, idle_s
+        self.queue: queue.Queue[tuple[list[Any], Any, BaseException | None]] = queue.Queue(maxsize=1)
+        self.halt = threading.Event()
+        self.thread = threading.Thread(target=self._run, name="ingest-prepare", daemon=True)
+        self.thread.start()
+
+    def _run(self) -> None:
+        import queue
+
+        from edubase.secops.logs import pipeline
+
+        while not self.halt.is_set():
+            items: list[Any] = []
+            error: BaseException | None = None
+            prepared: Any = None
+            try:
+                items = self.reader.read(max_records=self.batch)
+                if not items:
+                    self.halt.wait(self.idle_s)
+                    continue
+                prepared = pipeline.prepare([(s.event_id, s.record) for s in items], self.components)
+            except Exception as exc:
+                error = exc
+            while not self.halt.is_set():
+                try:
+                    self.queue.put((items, prepared, error), timeout=0.1)
+                    break
+                except queue.Full:
+                    continue
+            if error is not None:
+                return  # the main thread restarts from the committed offset
+
+    def get(self, timeout: float) -> tuple[list[Any], Any, BaseException | None] | None:
+        import queue
+
+        try:
+            return self.queue.get(timeout=timeout)
+        except queue.Empty:
+            return None
+
+    def close(self) -> None:
+        self.halt.set()
+        self.thread.join()
+
+
 def run_local_worker(
     spool_dir: Path,
     components: Any,
@@ -421,39 +478,48 @@ def run_local_worker(
     before committing (or by a failed attempt of this run): their batches are written with the
     store's duplicate check. Every later batch is new by construction (event ids are spool
     positions, and this worker is the spool's only processor), so it is appended without one.
+    The next batch is parsed in a thread meanwhile (:class:`_Prefetch`).
     """
     from edubase.secops.logs import pipeline
 
-    reader = SpoolReader(spool_dir, name="processor")
+    pipeline.use_local_state(components)  # this worker is the spool's (and the store's) only processor
     horizon = replay_horizon(spool_dir)
     mark = read_inflight(spool_dir)
     counters = CounterFlush(flush_counters, flush_s)
     stop = stop or threading.Event()
-    while not stop.is_set() and not _parent_gone(parent):
-        items = reader.read(max_records=batch)
-        if not items:
+    prefetch = _Prefetch(spool_dir, components, batch, idle_s)
+    try:
+        while not stop.is_set() and not _parent_gone(parent):
+            got = prefetch.get(max(idle_s, 0.01))
+            if got is None:
+                counters.maybe_flush()
+                continue
+            items, prepared, error = got
+            try:
+                if error is not None:
+                    raise error
+                first: Position = (items[0].seq, items[0].offset)
+                end: Position = (items[-1].seq, items[-1].end)
+                if mark is None or end > mark:
+                    write_inflight(spool_dir, end)
+                    mark = end
+                result = pipeline.finish(prepared, components, fresh=first >= horizon)
+            except Exception:
+                logger.exception("batch of %d records failed; retrying from the committed offset", len(items))
+                prefetch.close()
+                if mark is not None:  # the failed attempt may have stored part of what it read
+                    horizon = max(horizon, mark)
+                stop.wait(1.0)
+                prefetch = _Prefetch(spool_dir, components, batch, idle_s)
+                continue
+            prefetch.reader.commit_through(items)
+            components.maybe_refresh()
+            counters.add(result.counts)
             counters.maybe_flush()
-            stop.wait(idle_s)
-            continue
-        first: Position = (items[0].seq, items[0].offset)
-        end: Position = (items[-1].seq, items[-1].end)
-        try:
-            if mark is None or end > mark:
-                write_inflight(spool_dir, end)
-                mark = end
-            result = pipeline.process([(s.event_id, s.record) for s in items], components, fresh=first >= horizon)
-        except Exception:
-            logger.exception("batch of %d records failed; retrying from the committed offset", len(items))
-            reader = SpoolReader(spool_dir, name="processor")
-            if mark is not None:  # the failed attempt may have stored part of what it read
-                horizon = max(horizon, mark)
-            stop.wait(1.0)
-            continue
-        reader.commit_through(items)
-        counters.add(result.counts)
-        counters.maybe_flush()
-        if on_batch is not None:
-            on_batch(result)
+            if on_batch is not None:
+                on_batch(result)
+    finally:
+        prefetch.close()
     counters.maybe_flush(force=True)
 
 

@@ -99,6 +99,12 @@ def _ts_literal(value: dt.datetime) -> str:
 def _connect() -> duckdb.DuckDBPyConnection:
     con = duckdb.connect(":memory:")
     con.execute("SET TimeZone = 'UTC'")
+    # No vacuum at checkpoints: the day files are append-only (retention drops whole files), and
+    # the vacuum re-merged the small row groups every write's checkpoint leaves, rewriting more of
+    # the day each time (measured, 20 writes of 20,000 events: 20.5 → 8.2 µs of CPU per event,
+    # and a 99 → 63 MB file).
+    with contextlib.suppress(duckdb.Error):  # a DuckDB without the setting has no such vacuum
+        con.execute("SET max_vacuum_tasks = 0")
     return con
 
 
@@ -324,6 +330,18 @@ class DuckDBStore(EventStore):
 
     def query(self, sql: str, params: Any = None) -> list[tuple[Any, ...]]:
         return self._run(sql, params)[1]
+
+    def arrow_where(self, where: str, since: dt.datetime | None, until: dt.datetime | None) -> pa.Table:
+        """The events of [since, until) matching a bare condition, as the schema's Arrow table."""
+        with self._lock, self._attached(self._days(since, until)) as attached:
+            self._events_view([a for _d, a in attached], since, until)
+            try:
+                table = self._con.sql(f"SELECT * FROM events WHERE ({where})").to_arrow_table()
+            except duckdb.Error as exc:
+                raise StoreError(f"event query failed: {exc}") from exc
+            finally:
+                self._con.execute("DROP VIEW IF EXISTS temp.events")
+        return batch_table(table)
 
     def query_dicts(self, sql: str, params: Any = None) -> list[dict[str, Any]]:
         return rows_to_dicts(*self._run(sql, params))

@@ -1,0 +1,267 @@
+"""The single worker's fast paths give the alerts the plain paths give: the in-memory correlation
+state (vs counting over the store), the shared-expression prefilter (vs each rule's own condition),
+the GeoIP /24 cache (vs the database reader), the prefetching worker (a failing parse is retried)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import random
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from edubase.secops.logs import detect, parsers
+from edubase.secops.logs.store.base import batch_table
+from edubase.secops.models.detection import Alert, DetectionRule
+
+T0 = dt.datetime(2025, 3, 3, 2, 0, 10, tzinfo=dt.UTC)
+SSHD = "<38>Mar  3 10:00:00 srv01 sshd[1234]:"
+CLF = "- - [03/Mar/2025:10:00:00 +0800]"
+RECEIVED = dt.datetime(2025, 3, 3, 2, 30, tzinfo=dt.UTC)
+BRUTE = "6f1b7a52-5d0c-4e57-9a55-1a0e3c9b0a02"
+SPRAY = "6f1b7a52-5d0c-4e57-9a55-1a0e3c9b0a03"
+SUCCESS_AFTER = "6f1b7a52-5d0c-4e57-9a55-1a0e3c9b0a06"
+PROBING = "6f1b7a52-5d0c-4e57-9a55-1a0e3c9b0a10"
+
+
+def traffic(org_path: str) -> list[dict[str, Any]]:
+    """Parsed sshd and nginx lines over 20 minutes: a brute force, a spray, a success after
+    failures, 404 probing, a few web attacks, and benign traffic around them."""
+    rng = random.Random(5)
+    lines: list[tuple[float, str]] = []
+    for i in range(400):  # benign
+        ip = f"10.1.{rng.randrange(256)}.{rng.randrange(1, 255)}"
+        lines.append(
+            (
+                rng.uniform(0, 1200),
+                f"{SSHD} Accepted publickey for deploy from {ip} port 52311 ssh2",
+            )
+        )
+        path = rng.choice(["/", "/index.php", "/news/1.html", "/login"])
+        lines.append(
+            (
+                rng.uniform(0, 1200),
+                f'36.1.{i % 200}.{i % 250 + 1} {CLF} "GET {path} HTTP/1.1" 200 512 "-" "Mozilla/5.0"',
+            )
+        )
+    for i in range(40):  # brute force on root from one address (straddles a 5-minute boundary)
+        lines.append(
+            (
+                280 + i * 2.0,
+                f"{SSHD} Failed password for root from 203.0.113.7 port {40000 + i} ssh2",
+            )
+        )
+    for i in range(25):  # spraying: one address, many accounts
+        lines.append(
+            (
+                600 + i * 3.0,
+                f"{SSHD} Failed password for user{i} from 203.0.113.8 port {41000 + i} ssh2",
+            )
+        )
+    for i in range(12):  # many failures, then a success
+        lines.append(
+            (
+                900 + i,
+                f"{SSHD} Failed password for admin from 203.0.113.9 port {42000 + i} ssh2",
+            )
+        )
+    lines.append((915, f"{SSHD} Accepted password for admin from 203.0.113.9 port 42100 ssh2"))
+    for i in range(70):  # 404 probing within a minute
+        lines.append(
+            (
+                1000 + i * 0.5,
+                f'198.51.100.4 {CLF} "GET /x{i}.php HTTP/1.1" 404 0 "-" "curl/8.5.0"',
+            )
+        )
+    for i, path in enumerate(["/index.php?id=1%27%20UNION%20SELECT%20a,b%20FROM%20users--", "/../../etc/passwd"]):
+        lines.append(
+            (
+                700 + i,
+                f'36.9.9.{i + 1} {CLF} "GET {path} HTTP/1.1" 200 1 "-" "Mozilla/5.0"',
+            )
+        )
+    lines.sort()
+    events = []
+    for n, (offset, text) in enumerate(lines):
+        hint = "nginx" if '"GET' in text else "sshd"
+        event = parsers.parse(text, hint=hint, received_at=RECEIVED, host_ip="10.0.0.1")
+        assert event["edubase.parsed"], text
+        event["@timestamp"] = T0 + dt.timedelta(seconds=offset)
+        event["event.id"] = f"s-1:{n * 100}"
+        event["edubase.org_path"] = org_path
+        events.append(event)
+    return events
+
+
+@pytest.fixture
+def bundled(db: Any) -> dict[str, DetectionRule]:
+    from edubase.secops.logs.sigma import packs
+
+    packs.import_bundled()
+    detect.CACHE.invalidate()
+    return {r.rule_id: r for r in DetectionRule.objects.all()}
+
+
+@pytest.fixture
+def stores(tmp_path: Path) -> Iterator[tuple[Any, Any]]:
+    from edubase.secops.logs.store import DuckDBStore
+
+    a, b = DuckDBStore(tmp_path / "a"), DuckDBStore(tmp_path / "b")
+    yield a, b
+    a.close()
+    b.close()
+
+
+def summary() -> list[tuple[Any, ...]]:
+    return sorted(
+        (
+            a.rule.rule_id,
+            json.dumps(a.group_key, sort_keys=True),
+            a.event_count,
+            a.window_start.isoformat(),
+            tuple(sorted(a.event_ids)),
+            json.dumps(a.window_counts, sort_keys=True),
+        )
+        for a in Alert.objects.select_related("rule")
+    )
+
+
+def replay(
+    events: list[dict[str, Any]], store: Any, *, with_state: bool, batch: int = 97
+) -> tuple[list[tuple[Any, ...]], detect.CorrelationState | None]:
+    """Write and evaluate micro-batches; with the state, the worker "restarts" half-way (a new,
+    empty state seeds itself from the store) and one batch is evaluated twice (a retry)."""
+    state = detect.CorrelationState() if with_state else None
+    chunks = [events[i : i + batch] for i in range(0, len(events), batch)]
+    for n, chunk in enumerate(chunks):
+        table = batch_table(chunk)
+        store.write(table)
+        if with_state and n == len(chunks) // 2:
+            state = detect.CorrelationState()
+        detect.evaluate_batch(chunk, store, table=table, state=state)
+        if n == 3:
+            detect.evaluate_batch(chunk, store, table=table, state=state)
+    detect.CACHE.invalidate()
+    return summary(), state
+
+
+def test_correlations_over_the_state_give_the_alerts_the_store_gives(
+    world: Any, bundled: Any, stores: tuple[Any, Any]
+) -> None:
+    events = traffic(world.school_a.path)
+    plain, _none = replay(events, stores[0], with_state=False)
+    Alert.objects.all().delete()
+    held, state = replay(events, stores[1], with_state=True)
+    assert held == plain
+    assert state is not None and state.covered_from is not None  # the state served the correlations
+    assert state.con.execute("select count(*) from hits").fetchall()[0][0] > 100
+    fired = {row[0] for row in plain}
+    assert {BRUTE, SPRAY, SUCCESS_AFTER, PROBING} <= fired, fired
+
+
+def test_a_retried_batch_is_held_once_and_late_windows_fall_back_to_the_store(
+    world: Any, bundled: Any, stores: tuple[Any, Any]
+) -> None:
+    store = stores[0]
+    state = detect.CorrelationState()
+    events = traffic(world.school_a.path)
+    brute = [e for e in events if e["source.ip"] == "203.0.113.7"]
+    table = batch_table(brute)
+    store.write(table)
+    detect.evaluate_batch(brute, store, table=table, state=state)
+    detect.evaluate_batch(brute, store, table=table, state=state)
+    assert state.con.execute('select count(*), count(distinct "event.id") from hits').fetchall() == [(40, 40)]
+    # the state now covers only recent windows: a window far older is counted over the store
+    assert state.covered_from is not None
+    assert not state.covers(state.covered_from - dt.timedelta(seconds=1))
+    alert = Alert.objects.get(rule__rule_id=BRUTE)
+    assert alert.event_count == 35  # 5 of the 40 fall in the 5-minute window before (below the threshold)
+
+
+def test_prefilter_flags_match_each_rules_own_condition(world: Any, bundled: Any) -> None:
+    import duckdb
+
+    table = batch_table(traffic(world.school_a.path))
+    rules = [r for r in detect.CACHE.rules() if r.maybe_active and r.standalone]
+    result = detect.prefilter(table, rules)
+    assert result is not None
+    hits, hit = result
+    con = duckdb.connect(":memory:")
+    con.execute("SET TimeZone = 'UTC'")
+    con.register("b", table)
+    expected_rows: set[str] = set()
+    expected_rules = set()
+    for rule in rules:
+        ids = {r[0] for r in con.execute(f'select "event.id" from b where {rule.where}').fetchall()}  # noqa: S608
+        expected_rows |= ids
+        if ids:
+            expected_rules.add(rule.pk)
+    assert set(hits.column("event.id").to_pylist()) == expected_rows
+    assert hit == expected_rules
+    assert hits.schema.equals(table.schema)
+
+
+def test_geoip_prefix_cache_answers_like_the_database_reader() -> None:
+    from edubase.secops.logs.enrich import _record, geoip
+
+    geo = geoip()
+    assert geo is not None
+    rng = random.Random(11)
+    for _ in range(3000):
+        first = rng.choice([1, 27, 36, 42, 61, 123, 8, 185])
+        ip = f"{first}.{rng.randrange(256)}.{rng.randrange(256)}.{rng.randrange(256)}"
+        record = geo.record(ip)
+        assert geo._lookup(ip) == (_record(record) if record else None), ip
+        assert geo._lookup(ip) == (_record(record) if record else None), ip  # from the cache
+
+
+def test_a_failing_parse_is_retried_by_the_prefetching_worker(tmp_path: Path) -> None:
+    import threading
+    import time
+
+    from edubase.secops.logs import pipeline
+    from edubase.secops.logs.ingest.server import run_local_worker
+    from edubase.secops.logs.ingest.spool import KIND_SYSLOG, Record, SpoolWriter, read_offset
+
+    stored: list[str] = []
+
+    class Store:
+        def write(self, events: Any) -> int:
+            stored.extend(e["event.id"] for e in events)
+            return len(events)
+
+    failures = {"left": 2}
+
+    def enrich(event: dict[str, Any], source_id: int) -> None:
+        if failures["left"]:
+            failures["left"] -= 1
+            raise RuntimeError("enricher not ready")
+
+    comps = pipeline.Components(parse=parsers.parse, store=Store(), enrich=enrich)
+    comps.refreshed_at = time.monotonic()
+    writer = SpoolWriter(tmp_path / "spool")
+    ids = writer.append(
+        [Record(1.7e9, 1, KIND_SYSLOG, "10.0.0.1", b"<38>Mar  3 10:00:00 h sshd[1]: Failed password") for _ in range(5)]
+    )
+    writer.sync()
+    stop = threading.Event()
+    worker = threading.Thread(target=run_local_worker, args=(tmp_path / "spool", comps), kwargs={"stop": stop})
+    worker.start()
+    deadline = time.monotonic() + 15
+    while len(stored) < 5 and time.monotonic() < deadline:
+        time.sleep(0.05)
+    stop.set()
+    worker.join(15)
+    assert stored == ids
+    assert read_offset(tmp_path / "spool", "processor") != (0, 0)
+
+
+def test_only_correlations_over_atomic_rules_are_narrowed_to_the_batchs_groups(bundled: Any) -> None:
+    by_id = {r.rule_id: r for r in detect.CACHE.rules()}
+    assert by_id[BRUTE].group_by == ("source.ip",)
+    assert by_id[PROBING].group_by == ("source.ip",)
+    # success after failures chains a correlation (many failures): its inner groups may differ
+    assert by_id[SUCCESS_AFTER].group_by == ()
