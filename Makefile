@@ -75,7 +75,7 @@ demo: install browser
 	$(BIN)/edubase worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/edubase serve --bind $(HOST):$(PORT)
 
-bench: bench-crypto bench-foundation bench-workflow bench-secops bench-ingest
+bench: bench-crypto bench-foundation bench-workflow bench-secops bench-ingest bench-datagov bench-credentials
 
 bench-crypto: install
 	$(BIN)/python bench/crypto_bench.py
@@ -110,6 +110,30 @@ bench-ingest: install
 .PHONY: detection-quality
 detection-quality: install
 	$(BIN)/python bench/detection_quality.py --split holdout
+
+## make bench-datagov: value scanning chars/s per core side by side with presidio-analyzer (same Chinese pattern
+## recognizers, no NLP model), the classification quality harness (exits 1 below target), the roster quality suite
+## over 5M rows and de-duplication of 25M person rows (generated once into bench/.data/); BENCH_POOL_SCALE=0.01 for a
+## quick run. presidio-analyzer (and spaCy, without any model) is installed for this benchmark only.
+BENCH_POOL_SCALE ?= 1
+.PHONY: bench-datagov
+bench-datagov: install
+	$(BIN)/python -m pip install --quiet 'presidio-analyzer==2.2.366'
+	$(BIN)/python bench/bench_datagov_scan.py
+	$(BIN)/python bench/datagov_quality.py
+	$(BIN)/python bench/bench_datagov_pool.py --scale $(BENCH_POOL_SCALE)
+
+## make datagov-quality: precision/recall/F2 of the sensitive-data classifier on the generated labelled set
+.PHONY: datagov-quality
+datagov-quality: install
+	$(BIN)/python bench/datagov_quality.py
+
+## make bench-credentials: SM2 issue and verify per second per core (vs ES256 and openssl speed), then a cohort of
+## 100,000 certificates issued end to end with PDFs; BENCH_COHORT=2000 for a quick run
+.PHONY: bench-credentials
+bench-credentials: install
+	$(BIN)/python bench/bench_credentials_crypto.py
+	$(BIN)/python bench/bench_credentials_cohort.py
 
 clean:
 	rm -rf $(VENV) node_modules $(VENDOR) var
