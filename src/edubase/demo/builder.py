@@ -32,6 +32,7 @@ from edubase.accounts.permissions import BUILTIN_ROLES
 from edubase.core import audit
 from edubase.crypto.errors import KeyNotFound
 from edubase.crypto.keyring import hierarchy, root_node_id
+from edubase.demo import datagov as datagov_demo
 from edubase.demo import plan
 from edubase.demo import secops as secops_demo
 from edubase.demo.names import chinese_number, mobile_number, person_name
@@ -637,6 +638,7 @@ def build_demo(
         _build_people(specs, {o.code for o in new_orgs}, tree, seed, created, say)
         report.credentials = _build_users(created, path)
         secops_demo.build(seed=seed, created=created, progress=say)
+        datagov_demo.build(seed=seed, created=created, progress=say)
         report.totals = _totals()
         if report.created_anything:
             province = Org.objects.get(code=plan.PROVINCE_CODE)
