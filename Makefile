@@ -71,6 +71,9 @@ demo: install browser
 	$(BIN)/edubase demo $(if $(DEMO_SCALE),--scale $(DEMO_SCALE)) --no-serve
 	$(BIN)/edubase services publish
 	$(BIN)/edubase secops publish
+	$(BIN)/edubase datagov load-reference
+	$(BIN)/edubase datagov_sharing publish
+	$(BIN)/edubase cert publish-process
 	@# the worker (timers, outbox, overdue sweeps) runs beside the server and stops with it
 	$(BIN)/edubase worker & WORKER=$$!; trap 'kill $$WORKER 2>/dev/null' EXIT INT TERM; \
 	  $(BIN)/edubase serve --bind $(HOST):$(PORT)
