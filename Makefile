@@ -64,6 +64,8 @@ lint: install
 
 ## make demo: install, migrate, build the demo province (prints the demo logins), serve the console
 ## on http://$(HOST):$(PORT)/ ; DEMO_SCALE=N sets the number of schools (default 2000, ~20 persons each)
+# certificates issued by the demo carry verification links to this very console
+demo: export EDUBASE_PUBLIC_URL ?= http://$(HOST):$(PORT)
 demo: install browser
 	$(BIN)/edubase migrate --noinput
 	$(BIN)/edubase collectstatic --noinput --verbosity 0
