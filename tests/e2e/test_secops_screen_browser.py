@@ -73,7 +73,9 @@ def _run_school_logs(school: Any, officer: Any) -> None:
 
 
 @pytest.fixture
-def screen_world(transactional_db: None) -> dict[str, Any]:
+def screen_world(transactional_db: None, settings: Any, tmp_path: Any) -> dict[str, Any]:
+    # an event store of its own: the per-process default keeps other tests' events (the hunt would see them)
+    settings.EDUBASE_EVENT_DIR = str(tmp_path / "events")
     world = build_world()
     officer = make_user("province_officer", role="security_officer", org=world.province)
     make_user("school_a_officer", role="security_officer", org=world.school_a)  # the notice's addressee
