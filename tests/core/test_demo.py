@@ -185,9 +185,9 @@ def test_the_build_is_recorded_as_one_audit_event_with_counts(demo: DemoReport) 
     events = AuditEvent.objects.filter(action="demo.build")
     assert events.count() == 1
     assert events[0].after["created"]["schools"] == SCALE
-    # not one event per row; the security picture goes through the secops services and the workflow
-    # engine, which audit each action (scans, notices, incidents: a few hundred at most)
-    services = AuditEvent.objects.filter(action__regex=r"^(secops|workflow)\.")
+    # not one event per row; the security and data governance pictures go through the secops and datagov
+    # services and the workflow engine, which audit each action (a few hundred at most)
+    services = AuditEvent.objects.filter(action__regex=r"^(secops|workflow|datagov(_sharing|_pool)?)\.")
     assert AuditEvent.objects.exclude(action="demo.build").exclude(pk__in=services).count() == 0
     assert services.count() < 500
 

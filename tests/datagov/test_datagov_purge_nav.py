@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import Any
 
 import pytest
 from django.test import Client
@@ -52,11 +53,11 @@ def scanned(world, officer, tmp_path) -> Dataset:  # type: ignore[no-untyped-def
     return Dataset.objects.get(pk=report.tables[0].dataset_id)
 
 
-def test_the_catalogue_purger_is_registered_by_the_app():
+def test_the_catalogue_purger_is_registered_by_the_app() -> None:
     assert lifecycle._PURGERS[PURGER_NAME] is purge_samples
 
 
-def test_deleting_a_dataset_removes_the_catalogues_masked_samples(world, officer, scanned):
+def test_deleting_a_dataset_removes_the_catalogues_masked_samples(world: Any, officer: Any, scanned: Dataset) -> None:
     other = services.create_dataset(actor=officer, org=world.school_a, name="另一个数据集")
     DataField.objects.create(dataset=other, name="XM", samples_masked=["张*"])
     held = sum(len(f.samples_masked) for f in scanned.fields.all())
@@ -71,7 +72,7 @@ def test_deleting_a_dataset_removes_the_catalogues_masked_samples(world, officer
     assert purge_samples(scanned) == 0
 
 
-def test_the_overview_links_to_sharing_and_the_pool(officer):
+def test_the_overview_links_to_sharing_and_the_pool(officer: Any) -> None:
     client = Client()
     client.force_login(officer)
     page = client.get(reverse("datagov:index"))

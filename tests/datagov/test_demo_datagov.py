@@ -9,6 +9,8 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
 
 import pytest
 from django.db import transaction
@@ -52,7 +54,7 @@ def user(name: str) -> User:
     return User.objects.get(username=name)
 
 
-def test_the_school_system_is_a_scanned_source_with_graded_sensitive_fields(db_demo):
+def test_the_school_system_is_a_scanned_source_with_graded_sensitive_fields(db_demo: DemoReport) -> None:
     anchor = Org.objects.get(code=plan.anchor_school_code())
     source = DataSource.objects.get(org=anchor, name=datagov_demo.SOURCE_NAME)
     assert source.kind == "sqlite" and source.last_scanned_at is not None
@@ -71,20 +73,23 @@ def test_the_school_system_is_a_scanned_source_with_graded_sensitive_fields(db_d
     # masked samples only: no raw citizen ID is stored with the field
     id_field = students.fields.get(name="身份证件号")
     assert id_field.samples_masked and all("*" in s for s in id_field.samples_masked)
-    assert db_demo.created["datagov_sources"] == 1 and db_demo.created["datagov_datasets"] == 2
+    assert db_demo.created["datagov_sources"] == 1 and db_demo.created["datagov_datasets"] == 3
 
 
-def test_low_confidence_findings_were_reviewed_and_both_datasets_published(db_demo):
+def test_low_confidence_findings_were_reviewed_and_both_datasets_published(db_demo: DemoReport) -> None:
     assert not DataField.objects.filter(review_state=ReviewState.NEEDS_REVIEW).exists()
     reviewed = DataField.objects.filter(review_state__in=[ReviewState.CONFIRMED, ReviewState.CORRECTED])
     assert reviewed.count() == db_demo.created["datagov_reviews"]
     published = Dataset.objects.filter(published=True)
-    assert published.count() == 2 and all(d.releases.exists() for d in published)
+    assert published.count() == 3 and all(d.releases.exists() for d in published)
     students = published.get(source_table=datagov_demo.STUDENT_TABLE)
     assert students.steward == user("school_admin") and "学生资助" in students.tags
+    # the requesting bureau's aid list is catalogued with its lineage back to the school's dataset
+    derived = published.get(derivatives__isnull=True, derived_from=students)
+    assert derived.org.code == plan.bureau_code(plan.ANCHOR_COUNTY)
 
 
-def test_the_share_went_through_every_approval_step_and_was_delivered_masked(db_demo):
+def test_the_share_went_through_every_approval_step_and_was_delivered_masked(db_demo: DemoReport) -> None:
     request = ShareRequest.objects.get(purpose_detail=datagov_demo.SHARE_PURPOSE_DETAIL)
     assert request.status == ShareStatus.APPROVED
     assert request.requester == user("zhongyuan_admin")
@@ -99,7 +104,7 @@ def test_the_share_went_through_every_approval_step_and_was_delivered_masked(db_
     assert grant.reads == 1
 
 
-def test_rosters_from_several_counties_improve_round_by_round(db_demo):
+def test_rosters_from_several_counties_improve_round_by_round(db_demo: DemoReport) -> None:
     submissions = Submission.objects.all()
     assert submissions.filter(status=SubmissionStatus.REJECTED).exists()  # first files with row errors
     rejected = submissions.filter(status=SubmissionStatus.REJECTED).first()
@@ -120,19 +125,20 @@ def test_rosters_from_several_counties_improve_round_by_round(db_demo):
         assert values[-1] >= values[0], series
 
 
-def test_pushed_rosters_merge_into_one_record_per_student(db_demo):
+def test_pushed_rosters_merge_into_one_record_per_student(db_demo: DemoReport) -> None:
     records = RosterRecord.objects.count()
     assert records > 0 and RosterRecord.objects.filter(golden__isnull=True).count() == 0
     golden = GoldenRecord.objects.count()
     assert golden < records  # the mover and the L-number pupils joined existing golden records
     assert RosterRecord.objects.filter(id_kind="L").count() == 2
-    assert all(r.golden.sources >= 2 for r in RosterRecord.objects.filter(id_kind="L").select_related("golden"))
+    temporary = RosterRecord.objects.filter(id_kind="L").select_related("golden")
+    assert all(r.golden is not None and r.golden.sources >= 2 for r in temporary)
     assert MatchReview.objects.filter(status="merged").exists()
     conflicts = MatchConflict.objects.filter(kind="dual_enrolment")
     assert conflicts.exists() and conflicts.filter(resolved=True).exists()
 
 
-def test_building_again_adds_nothing(db_demo):
+def test_building_again_adds_nothing(db_demo: DemoReport) -> None:
     counts = (
         DataSource.objects.count(),
         Dataset.objects.count(),
@@ -155,7 +161,7 @@ def test_building_again_adds_nothing(db_demo):
     ) == counts
 
 
-def test_the_school_system_file_is_deterministic(db_demo, tmp_path, settings):
+def test_the_school_system_file_is_deterministic(db_demo: DemoReport, tmp_path: Path, settings: Any) -> None:
     anchor = Org.objects.get(code=plan.anchor_school_code())
     settings.VAR_DIR = tmp_path / "a"
     first = datagov_demo.write_school_system(2026, anchor)

@@ -176,7 +176,7 @@ def write_school_system(seed: int, school: Org) -> Path:
                     f"{enrolment.start:%Y}{grade}{n:04d}",
                     person.name,
                     "男" if person.gender == Gender.MALE else "女",
-                    person.birth_date.isoformat(),
+                    person.birth_date.isoformat() if person.birth_date else "",
                     str(person.id_number),
                     mobile_number(rng),  # the guardian's mobile the school keeps as its contact
                     _address(rng, school),
@@ -191,7 +191,11 @@ def write_school_system(seed: int, school: Org) -> Path:
         db.executemany(f"INSERT INTO {STUDENT_TABLE} VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)", rows)  # noqa: S608
         db.executemany(
             f"INSERT INTO {COURSE_TABLE} VALUES (?,?,?,?)",  # noqa: S608
-            [(f"{code}{g:02d}", f"{name}（{g}年级）", "2025-2026", hours) for code, name, hours in _COURSES for g in (1, 3, 5)],
+            [
+                (f"{code}{g:02d}", f"{name}（{g}年级）", "2025-2026", hours)
+                for code, name, hours in _COURSES
+                for g in (1, 3, 5)
+            ],
         )
         db.commit()
     finally:
@@ -214,11 +218,11 @@ def _catalogue(seed: int, users: _Users, school: Org, created: dict[str, int], s
     from edubase.datagov import services as catalogue
     from edubase.datagov.models import DataElement, Dataset, DataSource, ReviewState, UpdateFrequency
 
+    path = write_school_system(seed, school)  # again if the file went missing: shares read it
     if DataSource.objects.filter(org=school, name=SOURCE_NAME).exists():
         return None
     if not DataElement.objects.exists():
         catalogue.load_reference(actor=None)
-    path = write_school_system(seed, school)
     source = catalogue.create_source(
         actor=users.school_admin,
         org=school,
@@ -232,7 +236,10 @@ def _catalogue(seed: int, users: _Users, school: Org, created: dict[str, int], s
     report = catalogue.scan_source(actor=users.officer, source=source)
     created["datagov_datasets"] += len(report.tables)
     summary = report.as_dict()
-    say(f"数据治理：扫描「{source.name}」{summary['fields']} 个字段，敏感 {summary['sensitive']}，待复核 {summary['needs_review']}")
+    say(
+        f"数据治理：扫描「{source.name}」{summary['fields']} 个字段，"
+        f"敏感 {summary['sensitive']}，待复核 {summary['needs_review']}"
+    )
     datasets = {t.table: Dataset.objects.get(pk=t.dataset_id) for t in report.tables}
     for dataset in datasets.values():
         for field in dataset.fields.filter(review_state=ReviewState.NEEDS_REVIEW).order_by("position"):
@@ -311,7 +318,25 @@ def _share(users: _Users, dataset: Any, created: dict[str, int], say: Progress) 
     grant = ShareGrant.objects.get(request=request)
     _filename, data, _extract = sharing.build_extract(actor=users.county, grant=grant, fmt="xlsx")
     created["datagov_extracts"] += 1
-    say(f"数据治理：共享申请 {request.number} 经 {len(request.approval_levels)} 级审批同意，脱敏数据文件 {len(data):,} 字节")
+    # what the bureau makes of it is catalogued too, with its lineage back to the school's dataset
+    from edubase.datagov import services as catalogue
+
+    derived = catalogue.create_dataset(
+        actor=users.officer,
+        org=request.requester_org,
+        name=f"{request.requester_org.name}家庭经济困难学生资助名单",
+        description="由学校共享的学生基本信息（脱敏）核定的资助名单，每学期更新。",
+        tags=["学生资助"],
+        update_frequency="termly",
+        derived_from=[dataset],
+    )
+    catalogue.publish_dataset(actor=users.officer, dataset=derived)
+    created["datagov_datasets"] += 1
+    created["datagov_published"] += 1
+    say(
+        f"数据治理：共享申请 {request.number} 经 {len(request.approval_levels)} 级审批同意，"
+        f"脱敏数据文件 {len(data):,} 字节"
+    )
 
 
 # ------------------------------------------------------------------ the pool
@@ -355,7 +380,8 @@ def _pupils(seed: int, school: Org) -> list[_Pupil]:
     for enrolment in enrolments:
         grade = _grade_code(enrolment.grade)
         person = enrolment.person
-        if grade is None or not person.id_number:
+        born = person.birth_date
+        if grade is None or born is None or not person.id_number:
             continue
         rng = _rng(seed, "guardian", person.pk)
         out.append(
@@ -363,11 +389,11 @@ def _pupils(seed: int, school: Org) -> list[_Pupil]:
                 number=f"G{person.id_number}",
                 name=person.name,
                 sex=person.gender,
-                birth=person.birth_date,
+                birth=born,
                 grade=grade,
                 class_name=enrolment.class_name,
                 enrol=enrolment.start,
-                guardian=person_name(rng, female=rng.random() < 0.6, birth_year=person.birth_date.year - 28),
+                guardian=person_name(rng, female=rng.random() < 0.6, birth_year=born.year - 28),
                 phone=mobile_number(rng),
                 ethnicity="01" if rng.random() < 0.9 else rng.choice(("03", "02", "11", "06")),
             )
@@ -377,7 +403,19 @@ def _pupils(seed: int, school: Org) -> list[_Pupil]:
     return out
 
 
-_HEADERS = ("学校标识码", "学籍号", "姓名", "性别码", "出生日期", "民族码", "年级码", "班级", "监护人姓名", "监护人手机号", "入学日期")
+_HEADERS = (
+    "学校标识码",
+    "学籍号",
+    "姓名",
+    "性别码",
+    "出生日期",
+    "民族码",
+    "年级码",
+    "班级",
+    "监护人姓名",
+    "监护人手机号",
+    "入学日期",
+)
 
 
 def _row(seed: int, school: Org, pupil: _Pupil, round_no: int, index: int) -> list[str]:
@@ -502,13 +540,18 @@ def _pool(seed: int, users: _Users, now: dt.datetime, created: dict[str, int], s
     # the old school confirms its side of the transfer conflict
     for conflict in MatchConflict.objects.filter(record__school=mover_from, resolved=False).order_by("pk"):
         pool.resolve_conflict(actor=officer, conflict=conflict)
-    say(f"数据汇聚：{len(schools)} 所学校（{len(counties)} 个区县）报送 {len(ROUNDS)} 轮花名册，质量评估 {len(ROUNDS)} 次")
+    say(
+        f"数据汇聚：{len(schools)} 所学校（{len(counties)} 个区县）报送 {len(ROUNDS)} 轮花名册，"
+        f"质量评估 {len(ROUNDS)} 次"
+    )
 
 
 # ------------------------------------------------------------------ entry point
 
 
-def build(*, seed: int, created: dict[str, int], progress: Progress | None = None, now: dt.datetime | None = None) -> None:
+def build(
+    *, seed: int, created: dict[str, int], progress: Progress | None = None, now: dt.datetime | None = None
+) -> None:
     """Add the data governance picture to the demo province (see the module text); counts go into ``created``."""
     say: Progress = progress or (lambda _message: None)
     for key in (

@@ -41,6 +41,14 @@ _LABELS = {
     "secops_incidents": "安全事件与演练",
     "secops_log_events": "日志事件",
     "secops_alerts": "告警",
+    "datagov_sources": "数据源",
+    "datagov_datasets": "数据集",
+    "datagov_reviews": "复核字段",
+    "datagov_published": "发布数据集",
+    "datagov_share_requests": "共享申请",
+    "datagov_extracts": "脱敏数据文件",
+    "datagov_pool_submissions": "花名册报送",
+    "datagov_quality_runs": "质量评估",
 }
 
 
