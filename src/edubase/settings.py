@@ -202,3 +202,6 @@ EDUBASE_EVENT_ARCHIVE_DIR = Path(os.environ.get("EDUBASE_EVENT_ARCHIVE_DIR", str
 EDUBASE_EVENT_RETENTION_DAYS = int(os.environ.get("EDUBASE_EVENT_RETENTION_DAYS", "180"))
 EDUBASE_CLICKHOUSE_URL = os.environ.get("EDUBASE_CLICKHOUSE_URL", "")  # empty: embedded chDB
 EDUBASE_CHDB_DIR = Path(os.environ.get("EDUBASE_CHDB_DIR", str(VAR_DIR / "chdb")))
+
+# E-certificates (issue 8): the public origin printed in QR codes, credential ids and status-list URLs
+EDUBASE_PUBLIC_URL = os.environ.get("EDUBASE_PUBLIC_URL", "https://cert.jyt.henan.gov.cn").rstrip("/")

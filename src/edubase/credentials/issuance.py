@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from edubase.core import audit
@@ -499,10 +499,7 @@ def _sign_chunk(batch_pk: int, *, chunk: int) -> int:
         for item, certificate in zip(items, certificates, strict=True):
             if item.predecessor is not None:
                 _supersede(item.predecessor, certificate, reason=batch.title)
-        # one small UPDATE per item by primary key: Django's bulk_update writes a CASE per row, and
-        # a correlated subquery scans the batch's certificates per item on SQLite (quadratic)
-        for item, certificate in zip(items, certificates, strict=True):
-            IssuanceItem.objects.filter(pk=item.pk).update(state=ItemState.ISSUED, certificate_id=certificate.pk)
+        _mark_issued([(item.pk, certificate.pk) for item, certificate in zip(items, certificates, strict=True)])
         batch.issued += len(items)
         batch.save(update_fields=["issued"])
         audit.record(
@@ -515,6 +512,24 @@ def _sign_chunk(batch_pk: int, *, chunk: int) -> int:
             after={"count": len(certificates), "identifiers": [c.identifier for c in certificates]},
         )
         return len(items)
+
+
+def _mark_issued(pairs: Sequence[tuple[int, int]]) -> None:
+    """Set items issued with their certificates in one statement per 500: ``UPDATE … FROM (VALUES …)``
+    (PostgreSQL and SQLite ≥ 3.33). One UPDATE per item cost a round trip each (a quarter of the
+    signing time on PostgreSQL); Django's ``bulk_update`` writes a CASE per row, and a correlated
+    subquery scans the batch's certificates per item on SQLite (quadratic)."""
+    table = connection.ops.quote_name(IssuanceItem._meta.db_table)
+    for start in range(0, len(pairs), 500):
+        part = pairs[start : start + 500]
+        values = ", ".join(["(%s, %s)"] * len(part))
+        params: list[Any] = [int(pk) for pair in part for pk in pair]
+        with connection.cursor() as cursor:
+            cursor.execute(
+                f"WITH v(item_id, certificate_id) AS (VALUES {values}) "  # noqa: S608 - placeholders only
+                f"UPDATE {table} SET state = %s, certificate_id = v.certificate_id FROM v WHERE {table}.id = v.item_id",
+                [*params, str(ItemState.ISSUED)],
+            )
 
 
 def _supersede(old: Certificate, new: Certificate, *, reason: str) -> None:

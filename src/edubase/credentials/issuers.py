@@ -41,7 +41,7 @@ class IssuerError(DomainError):
 
 def public_base() -> str:
     """The public origin printed in QR codes and credential URLs (``EDUBASE_PUBLIC_URL``)."""
-    return str(getattr(settings, "EDUBASE_PUBLIC_URL", "https://cert.jyt.henan.gov.cn")).rstrip("/")
+    return str(settings.EDUBASE_PUBLIC_URL).rstrip("/")
 
 
 def issuer_id(uscc: str) -> str:
@@ -168,10 +168,19 @@ def rotate_key(*, actor: Any, issuer: Issuer) -> IssuerKey:
     IssuerKey.objects.filter(issuer=issuer, alg=ALG, valid_until__isnull=True).update(valid_until=now)
     version = hierarchy().rotate_signing_key(issuer.key_node)
     key = _record_key(issuer, version)
+    # this process's verifier caches keys (re-read after resolver.KEY_TTL elsewhere): the old key's
+    # new ``valid_until`` must show here at once
+    transaction.on_commit(_forget_cached_keys)
     audit.record(
         actor=actor, action="credentials.issuer.rotate_key", obj=issuer, org=issuer.org, after={"kid": key.kid}
     )
     return key
+
+
+def _forget_cached_keys() -> None:
+    from edubase.credentials import resolver  # resolver imports this module
+
+    resolver.forget()
 
 
 def key_registry(uscc: str) -> dict[str, Any]:

@@ -14,6 +14,7 @@ CHECK_LABELS: dict[str, tuple[str, str]] = {
     "signature": ("签名", "Signature"),
     "status": ("状态", "Status"),
     "validity": ("有效期", "Validity period"),
+    "document": ("打印件文字", "Printed text"),
 }
 
 NOT_REACHED = ("前一项检查未通过，本项未执行", "Not performed: an earlier check failed")

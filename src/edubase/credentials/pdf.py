@@ -84,8 +84,8 @@ def printed_courses(credential: dict[str, Any]) -> list[tuple[str, str, str]]:
 
 
 class QRCode(Flowable):
-    """A QR code drawn as one filled path (one rectangle per run of dark modules): a few hundred
-    path operators instead of hundreds of graphics nodes, which keeps a page at a few milliseconds."""
+    """A QR code drawn as one filled path (one rectangle per run of dark modules, written as raw
+    path operators in module units): a few hundred operators, a fraction of a millisecond."""
 
     def __init__(self, text: str, size_mm: float) -> None:
         super().__init__()
@@ -96,7 +96,10 @@ class QRCode(Flowable):
     def draw(self) -> None:
         count = len(self.matrix)
         cell = self.width / (count + 8)
-        path = self.canv.beginPath()
+        # one rectangle per run of dark modules, in module units (integers) under a scaling
+        # transform: reportlab formats each float of ``path.rect`` in pure Python, which was half
+        # the time of a whole page
+        runs: list[str] = []
         for y, row in enumerate(self.matrix):
             x = 0
             while x < count:
@@ -104,11 +107,15 @@ class QRCode(Flowable):
                     start = x
                     while x < count and row[x]:
                         x += 1
-                    path.rect((start + 4) * cell, (count + 3 - y) * cell, (x - start) * cell, cell)
+                    runs.append(f"{start + 4} {count + 3 - y} {x - start} 1 re")
                 else:
                     x += 1
-        self.canv.setFillColor(colors.black)
-        self.canv.drawPath(path, stroke=0, fill=1)
+        canvas = self.canv
+        canvas.saveState()
+        canvas.setFillColor(colors.black)
+        canvas.transform(cell, 0, 0, cell, 0, 0)
+        canvas.addLiteral("\n".join(runs) + "\nf")
+        canvas.restoreState()
 
 
 def render(jws: str, *, offline_payload: str | None = None, layout: dict[str, Any] | None = None) -> bytes:

@@ -29,9 +29,25 @@ from edubase.credentials.statuslist import random_index, status_list_credential
 CACHE_SECONDS = 30
 
 
+#: VAR_DIR → its status directory, made once (building the path and a ``mkdir`` per verification
+#: cost more than reading the list)
+_dirs: dict[str, str] = {}
+#: status list id → (allocated, taken indices) as last committed by this process (see ``allocate``)
+_taken: dict[UUID, tuple[int, set[int]]] = {}
+_CACHE_LIMIT = 256
+
+
 def status_dir() -> Path:
-    path = Path(settings.VAR_DIR) / "credentials" / "status"
-    path.mkdir(parents=True, exist_ok=True)
+    return Path(_status_dir())
+
+
+def _status_dir() -> str:
+    base = str(settings.VAR_DIR)
+    path = _dirs.get(base)
+    if path is None:
+        path = os.path.join(base, "credentials", "status")
+        os.makedirs(path, exist_ok=True)
+        _dirs[base] = path
     return path
 
 
@@ -64,8 +80,7 @@ def allocate(issuer: Issuer, purpose: str, count: int) -> list[tuple[StatusList,
         if status_list is None or status_list.allocated >= status_list.capacity:
             status_list = StatusList.objects.create(issuer=issuer, purpose=purpose)
             status_list = StatusList.objects.select_for_update().get(pk=status_list.pk)
-        field = "revocation_index" if purpose == "revocation" else "suspension_index"
-        taken = set(Certificate.objects.filter(**{f"{purpose}_list": status_list}).values_list(field, flat=True))
+        taken = _taken_indices(status_list, purpose)
         take = min(count - len(out), status_list.capacity - status_list.allocated)
         for _ in range(take):
             index = random_index(status_list.size, taken.__contains__)
@@ -73,7 +88,29 @@ def allocate(issuer: Issuer, purpose: str, count: int) -> list[tuple[StatusList,
             out.append((status_list, index))
         status_list.allocated += take
         status_list.save(update_fields=["allocated"])
+        _remember_taken(status_list.list_id, status_list.allocated, taken)
     return out
+
+
+def _taken_indices(status_list: StatusList, purpose: str) -> set[int]:
+    """The indices handed out in a (locked) list. Reading them all per chunk made a large cohort
+    quadratic, so the set this process last committed is reused while the row's ``allocated`` still
+    matches it: the count only moves under the row lock, and the set is remembered only once its
+    transaction commits, so another process's allocation (or a rolled-back one) forces a re-read."""
+    hit = _taken.get(status_list.list_id)
+    if hit is not None and hit[0] == status_list.allocated:
+        return hit[1]
+    field = "revocation_index" if purpose == "revocation" else "suspension_index"
+    return set(Certificate.objects.filter(**{f"{purpose}_list": status_list}).values_list(field, flat=True))
+
+
+def _remember_taken(list_id: UUID, allocated: int, taken: set[int]) -> None:
+    def remember() -> None:
+        if len(_taken) >= _CACHE_LIMIT:
+            _taken.clear()
+        _taken[list_id] = (allocated, taken)
+
+    transaction.on_commit(remember)
 
 
 def bits_of(status_list: StatusList) -> Bits:
@@ -95,6 +132,7 @@ def bits_of(status_list: StatusList) -> Bits:
 def _write(status_list: StatusList) -> None:
     """Write the signed list atomically (temp file + rename): readers never see half a file."""
     target = status_dir() / f"{status_list.list_id}.jwt"
+    target.parent.mkdir(parents=True, exist_ok=True)  # in case it was removed since it was first made
     fd, temp = tempfile.mkstemp(dir=target.parent, prefix=".tmp-")
     with os.fdopen(fd, "w", encoding="ascii") as handle:
         handle.write(status_list.signed_jws)
@@ -156,9 +194,13 @@ def mark_dirty(list_ids: set[int]) -> None:
 
 
 def signed_list(list_id: UUID) -> str | None:
-    """The published signed list (file first, the database row as fallback)."""
-    path = status_dir() / f"{list_id}.jwt"
-    if path.is_file():
-        return path.read_text(encoding="ascii")
+    """The published signed list (file first, the database row as fallback); read fresh every time
+    (a few microseconds: the verifier caches the decoded list by its text), so a revocation shows
+    on the very next verification."""
+    try:
+        with open(os.path.join(_status_dir(), f"{list_id}.jwt"), encoding="ascii") as handle:
+            return handle.read()
+    except FileNotFoundError:
+        pass
     row = StatusList.objects.filter(list_id=list_id).values_list("signed_jws", flat=True).first()
     return row or None

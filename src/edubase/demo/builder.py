@@ -32,6 +32,7 @@ from edubase.accounts.permissions import BUILTIN_ROLES
 from edubase.core import audit
 from edubase.crypto.errors import KeyNotFound
 from edubase.crypto.keyring import hierarchy, root_node_id
+from edubase.demo import credentials as credentials_demo
 from edubase.demo import datagov as datagov_demo
 from edubase.demo import plan
 from edubase.demo import secops as secops_demo
@@ -504,6 +505,7 @@ _DEMO_USERS: dict[str, tuple[str, str]] = {
     "data_officer": ("data_officer", "410100"),
     "reviewer": ("reviewer", plan.PROVINCE_CODE),
     "auditor": ("auditor", plan.PROVINCE_CODE),
+    "credential_officer": ("credential_officer", credentials_demo.COLLEGE_CODE),
 }
 
 
@@ -636,8 +638,12 @@ def build_demo(
         say(f"规划：{len(specs):,} 个机构节点（其中学校 {scale:,} 所），已有 {len(tree.path):,} 个")
         new_orgs = _build_orgs(specs, tree, created, say)
         _build_people(specs, {o.code for o in new_orgs}, tree, seed, created, say)
+        known = _read_credentials(path)  # before _build_users rewrites it without the credentials demo's logins
         report.credentials = _build_users(created, path)
         secops_demo.build(seed=seed, created=created, progress=say)
+        logins = credentials_demo.build(seed=seed, created=created, progress=say, known=known)
+        report.credentials += [Credential(*login) for login in logins]
+        _write_credentials(path, report.credentials)
         datagov_demo.build(seed=seed, created=created, progress=say)
         report.totals = _totals()
         if report.created_anything:
