@@ -58,3 +58,15 @@ def browser_session(live_url: str) -> Iterator[tuple[Any, list[str], list[str]]]
         finally:
             context.close()
             browser.close()
+
+
+def sign_in(page: Any, base: str, username: str) -> None:
+    """Sign ``username`` in on the console login page (the test password of tests/factories.py)."""
+    from tests.factories import PASSWORD
+
+    page.context.clear_cookies()
+    page.goto(f"{base}/login/")
+    page.fill("#id_username", username)
+    page.fill("#id_password", PASSWORD)
+    page.click("#login-form button[type=submit]")
+    page.wait_for_url(f"{base}/")

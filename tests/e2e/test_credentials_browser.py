@@ -24,8 +24,8 @@ from edubase.credentials import issuance, issuers
 from edubase.credentials.models import Certificate
 from edubase.people.models import Enrolment
 from tests.credentials.conftest import Certs, issue_cohort
-from tests.e2e.conftest import browser_session, needs_chromium
-from tests.factories import PASSWORD, build_world, citizen_id, make_person, make_user
+from tests.e2e.conftest import browser_session, needs_chromium, sign_in
+from tests.factories import build_world, citizen_id, make_person, make_user
 
 pytestmark = [
     needs_chromium,
@@ -60,15 +60,6 @@ def browser_page(live_server: Any, issued: dict[str, Any]) -> Iterator[tuple[Any
         yield session
 
 
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _checks(page: Any) -> dict[str, str]:
     rows = page.locator("#verify-checks tbody tr")
     return {rows.nth(i).get_attribute("data-check"): rows.nth(i).get_attribute("data-ok") for i in range(rows.count())}
@@ -84,7 +75,7 @@ def test_graduate_shares_employer_verifies_from_the_qr_and_sees_the_revocation(
     assert issued["issued"] == 3  # the whole class in one batch
 
     # the graduate sees the certificate, downloads the PDF and creates a share link
-    _sign_in(page, base, "grad_zero")
+    sign_in(page, base, "grad_zero")
     page.goto(f"{base}/credentials/mine/")
     page.click(f"a[href='/credentials/mine/{issued['pk']}/']")
     assert issued["identifier"] in page.text_content("main, body")
@@ -119,7 +110,7 @@ def test_graduate_shares_employer_verifies_from_the_qr_and_sees_the_revocation(
     assert page.get_attribute("#verify-summary", "data-valid") == "1"
 
     # the officer revokes the certificate in the console
-    _sign_in(page, base, "zy_cert_officer")
+    sign_in(page, base, "zy_cert_officer")
     page.goto(f"{base}/credentials/certificates/{issued['pk']}/")
     page.select_option("#status-form select[name=action]", "revoke")
     page.fill("#status-form input[name=reason]", "学籍信息有误，予以撤销")
@@ -138,7 +129,7 @@ def test_graduate_shares_employer_verifies_from_the_qr_and_sees_the_revocation(
     assert not page.is_visible("#verified-content")
 
     # the graduate sees who verified it, and the revocation notice
-    _sign_in(page, base, "grad_zero")
+    sign_in(page, base, "grad_zero")
     page.goto(f"{base}/credentials/mine/{issued['pk']}/")
     assert page.locator("#mine-verifications .list-group-item").count() >= 3
     assert errors == [] and off_site == [], missing

@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import browser_session, needs_chromium
-from tests.factories import PASSWORD, build_world, citizen_id, make_user
+from tests.e2e.conftest import browser_session, needs_chromium, sign_in
+from tests.factories import build_world, citizen_id, make_user
 
 pytestmark = [
     needs_chromium,
@@ -79,17 +79,8 @@ def browser_page(live_server: Any, ids: dict[str, Any]) -> Iterator[tuple[Any, l
         yield session
 
 
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _approve_next(page: Any, base: str, username: str) -> None:
-    _sign_in(page, base, username)
+    sign_in(page, base, username)
     page.goto(f"{base}/workflow/inbox/")
     page.click("#inbox tr:has-text('数据共享审批') a.task-open")
     page.check("input[name=decision][value=approve]")
@@ -107,7 +98,7 @@ def test_a_data_officer_scans_publishes_and_a_masked_share_is_approved_and_deliv
     base = live_server.url
 
     # the data officer reaches the source from the 数据治理 entry and scans it
-    _sign_in(page, base, "zz_data_officer")
+    sign_in(page, base, "zz_data_officer")
     page.click("#console-nav [data-workflow-section=datagov] a")
     page.wait_for_url(f"{base}/datagov/")
     assert page.locator("#datagov-sections a[href='/datagov/sharing/']").count() == 1
@@ -156,7 +147,7 @@ def test_a_data_officer_scans_publishes_and_a_masked_share_is_approved_and_deliv
     assert "在籍学生基本信息" in page.inner_text("body") or "xs_jbxx" in page.inner_text("body")
 
     # another bureau's data officer asks for a share for student aid
-    _sign_in(page, base, "lc_data_officer")
+    sign_in(page, base, "lc_data_officer")
     page.goto(f"{base}/datagov/sharing/requests/new/")
     page.select_option("#f-dataset", index=1)
     page.select_option("#f-org", str(ids["laocheng"]))
@@ -177,7 +168,7 @@ def test_a_data_officer_scans_publishes_and_a_masked_share_is_approved_and_deliv
     _approve_next(page, base, "prov_data_officer")
 
     # the requester sees the approval and downloads the masked, watermarked extract
-    _sign_in(page, base, "lc_data_officer")
+    sign_in(page, base, "lc_data_officer")
     page.goto(request_url)
     assert "已批准" in page.inner_text("h2.page-title")
     page.click("a:has-text('共享授权')")
@@ -247,7 +238,7 @@ def test_a_data_officer_watches_roster_quality_improve_across_counties(
 ) -> None:
     page, errors, off_site = pool_page
     base = live_server.url
-    _sign_in(page, base, "prov_data_officer")
+    sign_in(page, base, "prov_data_officer")
     page.click("#console-nav [data-workflow-section=datagov] a")
     page.click("#datagov-sections a:has-text('质量总览')")
     page.wait_for_url(f"{base}/datagov/pool/")

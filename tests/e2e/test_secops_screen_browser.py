@@ -17,8 +17,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import browser_session, needs_chromium
-from tests.factories import PASSWORD, build_world, make_user
+from tests.e2e.conftest import browser_session, needs_chromium, sign_in
+from tests.factories import build_world, make_user
 
 pytestmark = [
     needs_chromium,
@@ -110,11 +110,7 @@ def test_one_alert_becomes_a_notice_in_one_click_and_the_big_screen_shows_it(
     alert_pk, alert_org = screen_world["alerts"][0]
     assert alert_org == screen_world["school"]
 
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", "province_officer")
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{base}/")
+    sign_in(page, base, "province_officer")
 
     page.goto(f"{base}/secops/alerts/")
     page.click(f"a[href$='/secops/alerts/{alert_pk}/']")

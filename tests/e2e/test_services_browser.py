@@ -14,8 +14,8 @@ from typing import Any
 
 import pytest
 
-from tests.e2e.conftest import browser_session, needs_chromium
-from tests.factories import PASSWORD, build_world
+from tests.e2e.conftest import browser_session, needs_chromium, sign_in
+from tests.factories import build_world
 from tests.services.conftest import PDF, build_hall
 
 pytestmark = [
@@ -36,17 +36,8 @@ def browser_page(live_server: Any, hall_ids: dict[str, Any]) -> Iterator[tuple[A
         yield session
 
 
-def _sign_in(page: Any, base: str, username: str) -> None:
-    page.context.clear_cookies()
-    page.goto(f"{base}/login/")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("#login-form button[type=submit]")
-    page.wait_for_url(f"{base}/")
-
-
 def _decide(page: Any, base: str, username: str, number: str, decision: str, reason: str = "") -> None:
-    _sign_in(page, base, username)
+    sign_in(page, base, username)
     page.goto(f"{base}/services/handling/")
     page.click(f"#handling-table a:has-text('{number}')")
     form = page.locator("form[data-handle-form]").first
@@ -69,7 +60,7 @@ def test_a_citizen_applies_is_returned_resubmits_is_approved_and_rates(
         files.append(str(path))
 
     # the citizen applies from the public catalogue
-    _sign_in(page, base, "citizen_zhang")
+    sign_in(page, base, "citizen_zhang")
     page.goto(f"{base}/services/")
     page.click("text=教师资格认定")
     page.click("a[href$='/apply/']")
@@ -88,7 +79,7 @@ def test_a_citizen_applies_is_returned_resubmits_is_approved_and_rates(
     assert page.inner_text("#application-status") == "退回补正"
 
     # the citizen sees why, uploads a stamped 体检表 and resubmits
-    _sign_in(page, base, "citizen_zhang")
+    sign_in(page, base, "citizen_zhang")
     page.goto(f"{base}/services/applications/")
     page.click(f"#application-table a:has-text('{number}')")
     assert page.inner_text("#application-status") == "退回补正"
@@ -107,7 +98,7 @@ def test_a_citizen_applies_is_returned_resubmits_is_approved_and_rates(
     assert page.inner_text("#application-status") == "准予"
 
     # the citizen sees the result and rates the service
-    _sign_in(page, base, "citizen_zhang")
+    sign_in(page, base, "citizen_zhang")
     page.goto(f"{base}/services/applications/")
     page.click(f"#application-table a:has-text('{number}')")
     assert page.inner_text("#application-status") == "准予"
