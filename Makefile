@@ -134,7 +134,7 @@ datagov-quality: install
 	$(BIN)/python bench/datagov_quality.py
 
 ## make bench-credentials: SM2 issue and verify per second per core (vs ES256 and openssl speed), then a cohort of
-## 100,000 certificates issued end to end with PDFs; BENCH_COHORT=2000 for a quick run
+## 100,000 certificates issued end to end with PDFs; BENCH_CERTS=2000 for a quick run
 .PHONY: bench-credentials
 bench-credentials: install
 	$(BIN)/python bench/bench_credentials_crypto.py
