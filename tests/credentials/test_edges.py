@@ -37,14 +37,29 @@ def _client(user=None) -> Client:
 
 
 def test_the_verify_api_needs_no_sign_in_and_reports_each_check(cohort):
-    response = _client().post(
-        "/api/v1/credentials/verify", json.dumps({"data": cohort[0].identifier}), content_type="application/json"
-    )
+    from edubase.credentials.vc import credential_digest
+
+    link = f"/v/{cohort[0].identifier}?d={credential_digest(cohort[0].jws)[:16]}"  # what the QR code holds
+    response = _client().post("/api/v1/credentials/verify", json.dumps({"data": link}), content_type="application/json")
     assert response.status_code == 200
     body = response.json()
     assert body["valid"] is True
     assert [c["code"] for c in body["checks"]] == ["format", "issuer", "signature", "status", "validity"]
     assert VerificationEvent.objects.filter(certificate=cohort[0], channel="api").exists()
+
+
+def test_an_identifier_alone_is_not_enough_to_see_a_holders_certificate(cohort):
+    # identifiers are printed and their serials guessable: without the QR digest nothing about the holder shows
+    for url in (f"/v/{cohort[0].identifier}", f"/v/{cohort[0].identifier}?d=0"):
+        page = _client().get(url)
+        assert "仅凭证照标识不能核验" in page.content.decode()
+        assert cohort[0].holder.name not in page.content.decode()
+    response = _client().post(
+        "/api/v1/credentials/verify", json.dumps({"data": cohort[0].identifier}), content_type="application/json"
+    )
+    body = response.json()
+    assert body["valid"] is False and body["failed_check"] == "format"
+    assert cohort[0].holder.name not in response.content.decode()
 
 
 def test_the_verify_api_refuses_a_jws_with_alg_none(cohort):
@@ -85,9 +100,13 @@ def test_the_qr_page_shows_a_revocation_on_the_next_scan(certs, cohort, django_c
     assert 'data-valid="0"' in page and 'data-check="status" data-ok="0"' in page
 
 
-def test_the_upload_form_verifies_a_pasted_identifier(cohort):
-    response = _client().post("/v/", {"text": cohort[1].identifier})
+def test_the_upload_form_verifies_a_pasted_verification_link(cohort):
+    from edubase.credentials import pdf
+
+    response = _client().post("/v/", {"text": pdf.verification_url(cohort[1].identifier, cohort[1].jws)})
     assert 'data-valid="1"' in response.content.decode()
+    bare = _client().post("/v/", {"text": cohort[1].identifier})  # the identifier alone shows nothing
+    assert 'data-valid="1"' not in bare.content.decode() and "仅凭证照标识不能核验" in bare.content.decode()
 
 
 def test_status_lists_are_served_with_cache_headers(cohort):

@@ -112,7 +112,9 @@ def test_old_certificates_verify_after_the_issuer_key_is_rotated(certs, cohort):
 
 def test_verification_by_identifier_url_and_file(certs, cohort):
     target = cohort[0]
-    assert verification.run_checks(target.identifier).valid
+    assert verification.run_checks(target.identifier, allow_bare=True).valid  # an official's CLI look-up
+    bare = verification.run_checks(target.identifier)
+    assert not bare.valid and bare.check("format").detail["reason"] == "digest_required"
     assert verification.run_checks(pdf.verification_url(target.identifier, target.jws)).valid
     assert verification.run_checks(json.dumps(certificate_file(target.jws))).valid
 
@@ -130,7 +132,8 @@ def test_a_malformed_identifier_fails_at_format(certs, cohort):
 
 
 def test_every_verification_is_recorded_and_audited(certs, cohort):
-    verification.verify_input(cohort[0].identifier, channel="api", actor=None, ip="198.51.100.9")
+    link = pdf.verification_url(cohort[0].identifier, cohort[0].jws)
+    verification.verify_input(link, channel="api", actor=None, ip="198.51.100.9")
     event = VerificationEvent.objects.get(certificate=cohort[0])
     assert event.valid and event.channel == "api"
     assert AuditEvent.objects.filter(action="credentials.certificate.verify", object_id=str(event.pk)).exists()

@@ -77,12 +77,24 @@ def identifier_from(text: str) -> tuple[str, str | None] | None:
     return None
 
 
-def verify_stored(identifier: str, *, digest: str | None = None, now: dt.datetime | None = None) -> Report:
-    """Verify the certificate stored under ``identifier`` (a QR scan: ``digest`` must match too)."""
+def verify_stored(
+    identifier: str, *, digest: str | None = None, allow_bare: bool = False, now: dt.datetime | None = None
+) -> Report:
+    """Verify the certificate stored under ``identifier`` (a QR scan: ``digest`` must match too).
+
+    An identifier alone is refused unless ``allow_bare`` (a share link, whose token is the secret, or an
+    official's CLI): identifiers are printed and their serials guessable, and the report shows the holder."""
     try:
         parse_identifier(identifier)
     except IdentifierError as exc:
         return _failure("format", exc.message_zh, exc.message_en, reason=exc.code)
+    if not allow_bare and (digest is None or len(digest.strip()) < 16):
+        return _failure(
+            "format",
+            "仅凭证照标识不能核验：请扫描证书上的二维码，或上传证照文件（PDF/JSON）",
+            "an identifier alone cannot be verified: scan the QR code or upload the certificate file",
+            reason="digest_required",
+        )
     certificate = Certificate.objects.filter(identifier=identifier).only("jws", "identifier").first()
     if certificate is None:
         return _failure(
@@ -101,7 +113,7 @@ def verify_stored(identifier: str, *, digest: str | None = None, now: dt.datetim
     return verify_credential(certificate.jws, resolver=DatabaseResolver(), now=now)
 
 
-def run_checks(data: bytes | str, *, now: dt.datetime | None = None) -> Report:
+def run_checks(data: bytes | str, *, allow_bare: bool = False, now: dt.datetime | None = None) -> Report:
     """Verify whatever was brought (see the module docstring); never raises for bad input."""
     if isinstance(data, str):
         data = data.encode("utf-8", errors="replace")
@@ -125,7 +137,7 @@ def run_checks(data: bytes | str, *, now: dt.datetime | None = None) -> Report:
         )
     found = identifier_from(text) if len(text) < 512 else None
     if found is not None:
-        return verify_stored(found[0], digest=found[1], now=now)
+        return verify_stored(found[0], digest=found[1], allow_bare=allow_bare, now=now)
     return verify_credential(text, resolver=DatabaseResolver(), now=now)
 
 
@@ -178,6 +190,7 @@ def verify_input(
     now: dt.datetime | None = None,
 ) -> Report:
     """Verify and record (the one entry point of every edge)."""
-    report = run_checks(data, now=now)
+    # an official at the command line may look a certificate up by its identifier alone
+    report = run_checks(data, allow_bare=channel == "cli", now=now)
     record(report, channel=channel, actor=actor, ip=ip, share_link=share_link)
     return report
