@@ -183,6 +183,8 @@ LOGGING = {
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
     "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
     "root": {"handlers": ["console"], "level": os.environ.get("EDUBASE_LOG_LEVEL", "INFO")},
+    # SpiffWorkflow logs every task state change at INFO: noise in the demo and the worker, kept at WARNING
+    "loggers": {"spiff": {"level": os.environ.get("EDUBASE_SPIFF_LOG_LEVEL", "WARNING")}},
 }
 
 # --- commercial cryptography -------------------------------------------------
