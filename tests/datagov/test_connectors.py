@@ -161,7 +161,7 @@ def pg_database() -> Iterator[str]:
             host="127.0.0.1", user="postgres", dbname="postgres", autocommit=True, connect_timeout=3
         )
     except psycopg.OperationalError:
-        pytest.skip("PostgreSQL is not running on 127.0.0.1:5432")
+        pytest.fail("PostgreSQL must run on 127.0.0.1:5432 for the connector tests (see shared/SERVICES.md)")
     admin.execute(f'CREATE DATABASE "{name}"')
     try:
         with psycopg.connect(host="127.0.0.1", user="postgres", dbname=name, autocommit=True) as db:
@@ -234,7 +234,7 @@ def mysql_database() -> Iterator[str]:
     try:
         admin = pymysql.connect(host="127.0.0.1", user="root", password="", connect_timeout=3, autocommit=True)
     except pymysql.err.MySQLError:
-        pytest.skip("MariaDB is not running on 127.0.0.1:3306")
+        pytest.fail("MariaDB must run on 127.0.0.1:3306 for the connector tests (see shared/SERVICES.md)")
     with admin.cursor() as cursor:
         cursor.execute(f"CREATE DATABASE `{name}` CHARACTER SET utf8mb4")
         cursor.execute(

@@ -15,6 +15,7 @@ import contextlib
 import csv
 import io
 import sqlite3
+from abc import ABC, abstractmethod
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -88,29 +89,32 @@ def _scrub(text: str, secrets: Sequence[str]) -> str:
     return text[:300]
 
 
-class Connector:
+class Connector(ABC):
     """A read-only view of one source; use as a context manager so connections close."""
 
     #: the text encoding used (CSV files), for the scan report
     encoding: str | None = None
 
+    @abstractmethod
     def tables(self) -> list[str]:
-        raise NotImplementedError
+        """Implemented by each kind of source."""
 
     def table_comment(self, table: str) -> str:
         return ""
 
+    @abstractmethod
     def columns(self, table: str) -> list[ColumnInfo]:
-        raise NotImplementedError
+        """Implemented by each kind of source."""
 
+    @abstractmethod
     def row_count(self, table: str) -> int:
-        raise NotImplementedError
+        """Implemented by each kind of source."""
 
+    @abstractmethod
     def rows(
         self, table: str, columns: Sequence[str] | None = None, limit: int | None = None
     ) -> Iterator[tuple[Any, ...]]:
         """Rows of ``table`` with ``columns`` (all when None) in order, at most ``limit``."""
-        raise NotImplementedError
 
     def sample(self, table: str, n: int) -> list[tuple[Any, ...]]:
         """The first ``n`` rows, every column."""
@@ -448,21 +452,23 @@ def _detect_encoding(path: Path) -> str:
 # --------------------------------------------------------------------------- databases
 
 
-class _SqlConnector(Connector):
+class _SqlConnector(Connector, ABC):
     """Shared parts of the SQL connectors: quoting and the table list cache."""
 
     _table_cache: list[str] | None = None
     _comments: dict[str, str]
     _secrets: tuple[str, ...] = ()
 
+    @abstractmethod
     def _quote(self, name: str) -> str:
-        raise NotImplementedError
+        """Implemented by each kind of source."""
 
     def _qualified(self, table: str) -> str:
         return ".".join(self._quote(part) for part in table.split(".", 1))
 
+    @abstractmethod
     def _execute(self, sql: str, params: Sequence[Any] = ()) -> Any:
-        raise NotImplementedError
+        """Implemented by each kind of source."""
 
     def table_comment(self, table: str) -> str:
         self.tables()
