@@ -830,7 +830,9 @@ def evaluate_batch(
         source = table
     alerts: list[Alert] = []
     if atomic:
-        by_id = {str(e.get("event.id")): e for e in events if e.get("event.id") is not None}
+        # the rows the rules can name are those of ``source`` (the prefiltered hits, when there is a table)
+        rows_of = source.to_pylist() if isinstance(source, pa.Table) else events
+        by_id = {str(e.get("event.id")): e for e in rows_of if e.get("event.id") is not None}
         candidates: list[Candidate] = []
         with store.temp_batch(source) as batch:
             for rule in atomic:
