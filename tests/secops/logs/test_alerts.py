@@ -286,3 +286,62 @@ def test_the_alert_list_never_names_an_org_outside_the_scope(world: Any) -> None
     assert outside.status_code == 404 and world.school_c.name not in outside.content.decode()
     inside = client.get(reverse("secops:alert_list"), {"org": world.school_a.pk})
     assert world.school_a.name in inside.content.decode()
+
+
+# --- creation in bulk --------------------------------------------------------------------------
+
+
+def _candidate(rule: DetectionRule, org: Any, ip: str, start: dt.datetime, count: int) -> Any:
+    from edubase.secops.logs import detect
+
+    return detect.Candidate(
+        rule=type("R", (), {"pk": rule.pk, "rule_id": rule.rule_id, "level": rule.level})(),  # type: ignore[arg-type]
+        group={"source.ip": ip},
+        window_start=start,
+        window_end=start + dt.timedelta(minutes=5),
+        first_seen=start,
+        last_seen=start + dt.timedelta(minutes=1),
+        count=count,
+        ids=[f"{ip}-{count}"],
+        org_path=org.path,
+        asset_id=None,
+    )
+
+
+def test_a_batch_creates_its_alerts_together_and_merges_within_the_batch(world: Any) -> None:
+    from edubase.secops.logs import detect
+
+    rule = make_rule()
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=30)
+    batch = [
+        _candidate(rule, world.school_a, "203.0.113.1", start, 10),
+        _candidate(rule, world.school_a, "203.0.113.2", start, 20),
+        # the same group in the next window: folded into the alert created by the first candidate
+        _candidate(rule, world.school_a, "203.0.113.1", start + dt.timedelta(minutes=5), 7),
+    ]
+    touched = detect.upsert(batch, additive=True)
+    assert Alert.objects.count() == 2 and len(touched) == 2
+    one = Alert.objects.get(group_key={"source.ip": "203.0.113.1"})
+    assert one.event_count == 17 and len(one.window_counts) == 2 and one.org == world.school_a
+    # the next batch extends the stored alerts (bulk UPDATE) instead of creating new ones
+    detect.upsert([_candidate(rule, world.school_a, "203.0.113.2", start, 5)], additive=True)
+    assert Alert.objects.count() == 2
+    assert Alert.objects.get(group_key={"source.ip": "203.0.113.2"}).event_count == 25
+
+
+def test_a_dedup_key_taken_meanwhile_extends_the_other_detectors_alert(world: Any) -> None:
+    from edubase.secops.logs import detect
+
+    rule = make_rule()
+    start = timezone.now().replace(microsecond=0) - dt.timedelta(minutes=30)
+    mine = _candidate(rule, world.school_a, "203.0.113.7", start, 4)
+    other = _candidate(rule, world.school_a, "203.0.113.8", start, 3)
+    # another detector stored the same window after our lookup: the bulk INSERT hits the unique key
+    theirs = detect._new(mine, {world.school_a.path: world.school_a})
+    theirs.save()
+    fresh = [detect._new(mine, {}), detect._new(other, {})]
+    merged = {id(fresh[0]): [mine], id(fresh[1]): [other]}
+    saved = detect._insert(fresh, merged, additive=True)
+    assert Alert.objects.count() == 2
+    theirs.refresh_from_db()
+    assert theirs.event_count == 8 and saved[0].pk == theirs.pk and saved[1].pk is not None

@@ -97,8 +97,17 @@ def _refresh_real(components: Components) -> None:
     components.sources = {e.id: (e.format, e.org_path) for e in source_table()}
     if getattr(components, "_want_enrich", True):
         enricher_cls = _load("edubase.secops.logs.enrich", "Enricher")
+        fresh = components.enricher is None
         components.enricher = enricher_cls.from_db()
         components.enrich = components.enricher.apply
+        geo = getattr(components.enricher, "geo", None)
+        if fresh and geo is not None and hasattr(geo, "lookup_v4_table"):
+            from edubase.secops.logs.store.base import var_dir
+
+            try:  # the IPv4 interval table, from the var dir's copy when there is one (≈1 s to build)
+                geo.lookup_v4_table(var_dir() / "cache" / "geoip")
+            except OSError:
+                logger.warning("GeoIP interval table cache unavailable; building it in memory", exc_info=True)
     if getattr(components, "_want_detect", True) and components.detect is None:
         components.detect = _load("edubase.secops.logs.detect", "evaluate_batch")
     components.refreshed_at = time.monotonic()
