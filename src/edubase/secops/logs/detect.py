@@ -514,20 +514,26 @@ def upsert(candidates: Sequence[Candidate], *, additive: bool) -> list[Alert]:
     fresh: list[Alert] = []
     merged: dict[int, list[Candidate]] = {}  # id(new alert) → the candidates folded into it
     changed: dict[int, Alert] = {}
+    unchanged: dict[int, Alert] = {}
     with transaction.atomic():
         keys = {c.key for c in candidates}
         by_key = {a.dedup_key: a for a in Alert.objects.select_for_update().filter(dedup_key__in=keys)}
         earliest = min(c.window_start for c in candidates)
-        open_alerts = list(
-            Alert.objects.select_for_update()
-            .filter(
-                rule_id__in={c.rule.pk for c in candidates},
-                status__in=MERGE_STATUSES,
-                window_end__gte=earliest,
-                window_start__gte=earliest - MERGE_SPAN,
-            )
-            .order_by("-window_end")
+        # the open alerts a candidate may extend: same rule and group key. Their (small) keys are
+        # read first and only those rows loaded (and locked): a busy province has thousands open
+        groups = {(c.rule.pk, json.dumps(c.group, sort_keys=True, default=str)) for c in candidates}
+        window = Alert.objects.filter(
+            rule_id__in={c.rule.pk for c in candidates},
+            status__in=MERGE_STATUSES,
+            window_end__gte=earliest,
+            window_start__gte=earliest - MERGE_SPAN,
         )
+        wanted = [
+            pk
+            for pk, rule_id, group in window.values_list("pk", "rule_id", "group_key")
+            if (rule_id, json.dumps(group, sort_keys=True, default=str)) in groups
+        ]
+        open_alerts = list(Alert.objects.select_for_update().filter(pk__in=wanted).order_by("-window_end"))
         for c in sorted(candidates, key=lambda c: c.window_start):
             alert = by_key.get(c.key)
             if alert is None:
@@ -543,13 +549,16 @@ def upsert(candidates: Sequence[Candidate], *, additive: bool) -> list[Alert]:
                     None,
                 )
             if alert is not None:
+                before = _state(alert)
                 _apply(alert, c, additive=additive)
                 if alert.org_id is None and alert.org_path:
                     alert.org = _org_of(alert.org_path, orgs)
                 if alert.pk is None:
                     merged[id(alert)].append(c)
-                else:
+                elif _state(alert) != before:  # a re-count that changes nothing is not written
                     changed[alert.pk] = alert
+                else:
+                    unchanged[alert.pk] = alert
             else:
                 alert = _new(c, orgs)
                 fresh.append(alert)
@@ -557,10 +566,33 @@ def upsert(candidates: Sequence[Candidate], *, additive: bool) -> list[Alert]:
                 open_alerts.insert(0, alert)
             by_key[c.key] = alert
         if changed:
-            Alert.objects.bulk_update(list(changed.values()), _UPDATE_FIELDS)
+            _save_changed(list(changed.values()))
         created = _insert(fresh, merged, additive=additive)
-    touched: dict[int, Alert] = {a.pk: a for a in [*changed.values(), *created]}
+    touched: dict[int, Alert] = {a.pk: a for a in [*unchanged.values(), *changed.values(), *created]}
     return list(touched.values())
+
+
+def _save_changed(alerts: Sequence[Alert]) -> None:
+    """One parameterised UPDATE run for every extended alert (``executemany``): Django's
+    ``bulk_update`` builds a CASE expression per field and object, which cost more than the rest of
+    a detection pass once a busy province has a few hundred open alerts."""
+    from django.db import connection
+
+    fields: list[Any] = [Alert._meta.get_field(name) for name in _UPDATE_FIELDS]
+    qn = connection.ops.quote_name
+    assignments = ", ".join(f"{qn(f.column)} = %s" for f in fields)
+    pk_column = str(Alert._meta.pk.column if Alert._meta.pk is not None else "id")
+    sql = f"UPDATE {qn(Alert._meta.db_table)} SET {assignments} WHERE {qn(pk_column)} = %s"  # noqa: S608
+    rows = [[f.get_db_prep_save(getattr(a, f.attname), connection) for f in fields] + [a.pk] for a in alerts]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, rows)
+
+
+def _state(alert: Alert) -> tuple[Any, ...]:
+    return tuple(
+        (dict(v) if isinstance(v, dict) else list(v) if isinstance(v, list) else v)
+        for v in (getattr(alert, f if f not in ("org", "asset") else f + "_id") for f in _UPDATE_FIELDS)
+    )
 
 
 def _new(c: Candidate, orgs: dict[str, Org]) -> Alert:
@@ -860,24 +892,41 @@ def evaluate_batch(
         source = table
     alerts: list[Alert] = []
     if atomic:
-        # the rows the rules can name are those of ``source`` (the prefiltered hits, when there is a table)
-        rows_of = source.to_pylist() if isinstance(source, pa.Table) else events
-        by_id = {str(e.get("event.id")): e for e in rows_of if e.get("event.id") is not None}
-        candidates: list[Candidate] = []
+        matched: list[tuple[Compiled, list[dict[str, Any]]]] = []
         with store.temp_batch(source) as batch:
             for rule in atomic:
                 try:
-                    rows = _rows_on_batch(batch, rule.sql[dialect])
+                    matched.append((rule, _rows_on_batch(batch, rule.sql[dialect])))
                 except Exception:
                     logger.exception("rule %s failed on a batch", rule.rule_id)
-                    continue
-                candidates += _candidates(rule, rows, by_id)
+        by_id = _named_events(matched, source, events)
+        candidates: list[Candidate] = []
+        for rule, rows in matched:
+            candidates += _candidates(rule, rows, by_id)
         alerts += upsert(candidates, additive=True)
     if correlation:
         span = _time_range(events, table)
         if span is not None:
             alerts += _correlate(store, correlation, earliest=span[0], latest=span[1], state=held)
     return alerts
+
+
+def _named_events(
+    matched: Sequence[tuple[Compiled, list[dict[str, Any]]]], source: Any, events: Sequence[dict[str, Any]]
+) -> dict[str, dict[str, Any]]:
+    """The events the rules' result rows name (by ``event.id``), as dicts: from the batch table only
+    those rows (turning a whole batch into dicts was most of a detection pass)."""
+    wanted = {str(i) for _rule, rows in matched for row in rows for i in (row.get("event_ids") or [])[:MAX_IDS]}
+    if not wanted:
+        return {}
+    if isinstance(source, pa.Table):
+        import pyarrow.compute as pc
+
+        ids = source.column("event.id")
+        rows_of: Iterable[dict[str, Any]] = source.filter(pc.is_in(ids, pa.array(sorted(wanted)))).to_pylist()
+    else:
+        rows_of = events
+    return {str(e["event.id"]): e for e in rows_of if e.get("event.id") is not None and str(e["event.id"]) in wanted}
 
 
 def _window_floor(moment: dt.datetime, seconds: int) -> dt.datetime:

@@ -1,30 +1,30 @@
-"""The columnar fast path of the parser: the common line shapes of a batch parsed in one DuckDB query.
+"""The columnar fast path of the parser: the common line shapes of a batch parsed at once, vectorised.
 
-``parsers.parse`` handles every format one line at a time in Python (about 20 µs a line). At the
+``parsers.parse`` handles every format one line at a time in Python (about 16 µs a line). At the
 ingest target (30,000 events/s on two cores) that alone would take most of a core, so the ingest
 worker first offers each batch to :func:`parse_batch`: the lines that have one of the shapes below
-are parsed by regular expressions (RE2) and SQL expressions over the whole batch at once, inside
-DuckDB, which releases the GIL and runs vectorised. Every other line — and every line of a known
-shape with anything unusual in it — goes to ``parsers.parse`` unchanged.
+are parsed with ``pyarrow.compute`` (RE2 regular expressions and vector kernels over the whole
+batch, which release the GIL). Every other line — and every line of a known shape with anything
+unusual in it — goes to ``parsers.parse`` unchanged. See ADR 0011.
 
 The contract is *identity*: for every line it claims, the fast path produces exactly the row that
-``parsers.parse`` would (the test suite checks this over a large generated corpus and the parser's
-own fixtures). It therefore claims only lines it can reproduce without judgement:
+``parsers.parse`` would (``tests/secops/logs/test_fastpath.py`` checks this differentially over the
+benchmark mix, the parser's sample files, edge cases and random mutations). It therefore claims
+only lines it can reproduce without judgement:
 
 - printable ASCII only (no control characters, no backslash): Python's Unicode-aware ``\\w``,
   ``\\d``, ``\\s`` and ``str.strip`` then mean exactly what RE2's ASCII classes mean;
 - RFC 3164 syslog with ``<PRI>`` (≤ 191), a valid ``Mmm dd hh:mm:ss`` time, a host name and a tag,
-  without the optional year; the body one of: an OpenSSH ``Failed``/``Accepted`` login, a PAM
-  ``session opened/closed``, any other sshd message that no sshd/PAM pattern knows, an
-  iptables/nftables line with IPv4 (or no) addresses and decimal ports, an nginx/Apache access
-  line with an IPv4 client and a plain ``METHOD target [HTTP/x]`` request, or a plain message
-  that no other parser would claim (dataset ``syslog``);
+  without the optional year, whose body is an nginx/Apache access line with an IPv4 client and a
+  plain ``METHOD target [HTTP/x]`` request, or a plain message no other parser would claim
+  (dataset ``syslog``); sshd, PAM and firewall bodies (and any other body that cannot reach the
+  access-log branch) are parsed by ``parsers._body`` itself, the header vectorised;
 - a bare access line (the same access shape without a syslog header);
 - either of these as the ``message`` of a shipper envelope (Filebeat, Vector …) sent as JSON:
   the JSON is decoded here (the envelope's host name fills ``host.name`` as ``parsers`` does).
 
-Enrichment is columnar too (``Enricher.apply_table``); the result is the store's Arrow table in
-the batch's order.
+Enrichment is columnar too (``Enricher.apply_table``); ``pipeline`` merges the declined lines back
+in the batch's order.
 """
 
 from __future__ import annotations
