@@ -15,3 +15,6 @@ from edubase.settings import INSTALLED_APPS
 INSTALLED_APPS = [*INSTALLED_APPS, "tests.fieldapp"]
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]  # speed: tests create many users
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# in-process workers of the tests run on the test database, which a spawned prepare process would
+# not see; the process path is exercised by the tests that run ``edubase ingest`` for real
+EDUBASE_INGEST_PREPARE_PROCESS = False

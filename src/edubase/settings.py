@@ -207,3 +207,5 @@ EDUBASE_CHDB_DIR = Path(os.environ.get("EDUBASE_CHDB_DIR", str(VAR_DIR / "chdb")
 
 # E-certificates (issue 8): the public origin printed in QR codes, credential ids and status-list URLs
 EDUBASE_PUBLIC_URL = os.environ.get("EDUBASE_PUBLIC_URL", "https://cert.jyt.henan.gov.cn").rstrip("/")
+#: the ingest worker parses and enriches in a process of its own (ADR 0011); off: in a thread
+EDUBASE_INGEST_PREPARE_PROCESS = _env_bool("EDUBASE_INGEST_PREPARE_PROCESS", True)

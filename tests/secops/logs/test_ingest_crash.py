@@ -98,6 +98,26 @@ class Process:
             assert time.monotonic() < deadline, "ingest did not start"
             time.sleep(0.05)
 
+    def prepare_process(self, timeout: float = 30.0) -> bool:
+        """Whether the worker child runs a spawned prepare process (the receiver's grandchild)."""
+        assert self.proc is not None
+
+        def children(pid: int) -> list[int]:
+            try:
+                return [int(x) for x in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+            except OSError:
+                return []
+
+        deadline = time.monotonic() + timeout
+        while time.monotonic() < deadline:
+            for worker in children(self.proc.pid):
+                for child in children(worker):
+                    with contextlib.suppress(OSError):
+                        if b"multiprocessing" in Path(f"/proc/{child}/cmdline").read_bytes():
+                            return True
+            time.sleep(0.2)
+        return False
+
     def kill(self) -> None:
         assert self.proc is not None
         os.killpg(self.proc.pid, signal.SIGKILL)
@@ -251,6 +271,8 @@ def test_every_acknowledged_event_is_stored_exactly_once_after_sigkill(
     load = Load(tcp, http_port, token)
     try:
         ingest.start()
+        if mode == "local":  # the worker parses in a prepare process of its own (ADR 0011)
+            assert ingest.prepare_process(), (var / "ingest.log").read_text()[-3000:]
         load.start()
         deadline = time.monotonic() + 60
         while len(load.acked) < 3000 and time.monotonic() < deadline:

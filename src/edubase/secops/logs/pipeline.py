@@ -69,13 +69,15 @@ class Components:
     enricher: Any = None
     #: offer each batch to the columnar fast parser first (``fastpath``; identical results)
     fast: bool = True
+    #: built by :meth:`real` (a prepare process can then build its own twin)
+    is_real: bool = False
 
     @classmethod
     def real(cls, *, detect: bool = True, enrich: bool = True) -> Components:
         """The project's parsers, enricher, event store and detector."""
         parse = _load("edubase.secops.logs.parsers", "parse")
         store = _load("edubase.secops.logs.store", "get_store")()
-        components = cls(parse=parse, store=store, refresh=_refresh_real)
+        components = cls(parse=parse, store=store, refresh=_refresh_real, is_real=True)
         components._want_enrich, components._want_detect = enrich, detect  # type: ignore[attr-defined]
         _refresh_real(components)
         return components

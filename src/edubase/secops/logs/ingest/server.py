@@ -453,9 +453,121 @@ class _Prefetch:
         except queue.Empty:
             return None
 
+    def commit(self, items: list[Any]) -> None:
+        self.reader.commit_through(items)
+
     def close(self) -> None:
         self.halt.set()
         self.thread.join()
+
+
+@dataclass(frozen=True, slots=True)
+class _Mark:
+    """A spool position of a batch prepared in the child process (what the worker commits)."""
+
+    seq: int
+    offset: int
+    end: int
+
+
+def prepare_loop(spool_dir: str, batch: int, idle_s: float, parent: int, conn: Any) -> None:
+    """The prepare process (``prepare.main``): reads the spool from the committed offset, parses
+    and enriches each batch (``pipeline.prepare`` with the real components) and sends the batch's
+    first and last position, its Arrow table and its counts to the worker; exits when the worker
+    is gone."""
+    from edubase.secops.logs import pipeline
+
+    components = pipeline.Components.real(detect=False)
+    reader = SpoolReader(Path(spool_dir), name="processor")
+    while os.getppid() == parent:
+        items: list[Any] = []
+        try:
+            items = reader.read(max_records=batch)
+            if not items:
+                time.sleep(idle_s)
+                continue
+            prepared = pipeline.prepare([(s.event_id, s.record) for s in items], components)
+            message: Any = (
+                [
+                    _Mark(items[0].seq, items[0].offset, items[0].end),
+                    _Mark(items[-1].seq, items[-1].offset, items[-1].end),
+                ],
+                prepared.table,
+                prepared.counts,
+                None,
+            )
+            components.maybe_refresh()
+        except Exception as exc:
+            logger.exception("prepare process failed on a batch of %d records", len(items))
+            message = ([], None, {}, f"{type(exc).__name__}: {exc}")
+        try:
+            conn.send(message)
+        except (BrokenPipeError, EOFError, OSError):
+            return
+        if message[3] is not None:
+            return  # the worker restarts from the committed offset
+
+
+class _ProcessPrefetch:
+    """:class:`_Prefetch` in a process of its own: parsing and enrichment then run on the second
+    core without contending for the worker's GIL (in a thread they took turns with the store write
+    and detection, and the worker stayed under one core). Only for the real components (the child
+    builds its own); the worker sends nothing to it, it receives ``(marks, table, counts, error)``."""
+
+    def __init__(self, spool_dir: Path, components: Any, batch: int, idle_s: float) -> None:
+        import multiprocessing
+
+        from edubase.secops.logs.ingest import prepare
+
+        ctx = multiprocessing.get_context("spawn")
+        self.conn, child_conn = ctx.Pipe(duplex=False)
+        self.committer = SpoolReader(spool_dir, name="processor")
+        self.process = ctx.Process(
+            target=prepare.main,
+            args=(str(spool_dir), batch, idle_s, os.getpid(), child_conn),
+            name="ingest-prepare",
+            daemon=True,
+        )
+        self.process.start()
+        child_conn.close()
+
+    def get(self, timeout: float) -> tuple[list[Any], Any, BaseException | None] | None:
+        from edubase.secops.logs import pipeline
+
+        try:
+            if not self.conn.poll(timeout):
+                return None
+            marks, table, counts, error = self.conn.recv()
+        except (EOFError, OSError) as exc:
+            return [], None, RuntimeError(f"日志预处理进程退出：{exc}")
+        if error is not None:
+            return [], None, RuntimeError(error)
+        return marks, pipeline.Prepared(pipeline.TableEvents(table), counts, table), None
+
+    def commit(self, items: list[Any]) -> None:
+        self.committer.commit_through(items)
+
+    def close(self) -> None:
+        if self.process.is_alive():
+            self.process.terminate()
+        self.process.join(10)
+        if self.process.is_alive():
+            self.process.kill()
+            self.process.join()
+        self.conn.close()
+
+
+def _prefetcher(spool_dir: Path, components: Any, batch: int, idle_s: float) -> Any:
+    if getattr(components, "is_real", False) and getattr(components, "fast", False) and _processes_allowed():
+        return _ProcessPrefetch(spool_dir, components, batch, idle_s)
+    return _Prefetch(spool_dir, components, batch, idle_s)
+
+
+def _processes_allowed() -> bool:
+    """The prepare process is on unless the ``EDUBASE_INGEST_PREPARE_PROCESS`` setting says no."""
+    from django.conf import settings
+
+    return bool(getattr(settings, "EDUBASE_INGEST_PREPARE_PROCESS", True))
 
 
 def run_local_worker(
@@ -487,7 +599,7 @@ def run_local_worker(
     mark = read_inflight(spool_dir)
     counters = CounterFlush(flush_counters, flush_s)
     stop = stop or threading.Event()
-    prefetch = _Prefetch(spool_dir, components, batch, idle_s)
+    prefetch = _prefetcher(spool_dir, components, batch, idle_s)
     try:
         while not stop.is_set() and not _parent_gone(parent):
             got = prefetch.get(max(idle_s, 0.01))
@@ -510,9 +622,9 @@ def run_local_worker(
                 if mark is not None:  # the failed attempt may have stored part of what it read
                     horizon = max(horizon, mark)
                 stop.wait(1.0)
-                prefetch = _Prefetch(spool_dir, components, batch, idle_s)
+                prefetch = _prefetcher(spool_dir, components, batch, idle_s)
                 continue
-            prefetch.reader.commit_through(items)
+            prefetch.commit(items)
             components.maybe_refresh()
             counters.add(result.counts)
             counters.maybe_flush()
