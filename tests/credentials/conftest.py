@@ -25,6 +25,18 @@ class Certs:
     graduates: list[Any]
 
 
+def enrol_graduates(school: Any, n: int = 3) -> list[Any]:
+    """``n`` pupils of ``school`` whose enrolment ends in June 2026 (the cohort a batch issues to)."""
+    graduates = []
+    for i in range(n):
+        person = make_person(f"毕业生{i}", citizen_id("410102", f"2012010{i + 1}", f"{i + 10:03d}"))
+        Enrolment.objects.create(
+            person=person, school=school, grade="六年级", start=dt.date(2020, 9, 1), end=dt.date(2026, 6, 30)
+        )
+        graduates.append(person)
+    return graduates
+
+
 @pytest.fixture
 def certs(world: Any) -> Certs:
     officer = make_user("zy_cert_officer", role="credential_officer", org=world.zhongyuan)
@@ -33,13 +45,7 @@ def certs(world: Any) -> Certs:
     issuance.publish_process()
     issuer = issuers.register_issuer(actor=officer, org=world.school_a)
     issuer_c = issuers.register_issuer(actor=ly_officer, org=world.school_c)
-    graduates = []
-    for n in range(3):
-        person = make_person(f"毕业生{n}", citizen_id("410102", f"2012010{n + 1}", f"{n + 10:03d}"))
-        Enrolment.objects.create(
-            person=person, school=world.school_a, grade="六年级", start=dt.date(2020, 9, 1), end=dt.date(2026, 6, 30)
-        )
-        graduates.append(person)
+    graduates = enrol_graduates(world.school_a)
     return Certs(world, officer, approver, ly_officer, issuer, issuer_c, graduates)
 
 

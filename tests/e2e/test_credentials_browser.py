@@ -12,7 +12,6 @@ through the live server once the browser is open.
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -22,10 +21,9 @@ import pytest
 
 from edubase.credentials import issuance, issuers
 from edubase.credentials.models import Certificate
-from edubase.people.models import Enrolment
-from tests.credentials.conftest import Certs, issue_cohort
+from tests.credentials.conftest import Certs, enrol_graduates, issue_cohort
 from tests.e2e.conftest import browser_session, needs_chromium, sign_in
-from tests.factories import build_world, citizen_id, make_person, make_user
+from tests.factories import build_world, make_user
 
 pytestmark = [
     needs_chromium,
@@ -40,13 +38,7 @@ def issued(transactional_db: None) -> dict[str, Any]:
     approver = make_user("zz_cert_approver", role="credential_officer", org=world.zhengzhou)
     issuance.publish_process()
     issuer = issuers.register_issuer(actor=officer, org=world.school_a)
-    graduates = []
-    for n in range(3):
-        person = make_person(f"毕业生{n}", citizen_id("410102", f"2012010{n + 1}", f"{n + 10:03d}"))
-        Enrolment.objects.create(
-            person=person, school=world.school_a, grade="六年级", start=dt.date(2020, 9, 1), end=dt.date(2026, 6, 30)
-        )
-        graduates.append(person)
+    graduates = enrol_graduates(world.school_a)
     certs = Certs(world, officer, approver, officer, issuer, issuer, graduates)
     batch = issue_cohort(certs)
     certificate = Certificate.objects.get(batch=batch, holder=graduates[0])

@@ -34,6 +34,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from edubase.accounts.models import Role, RoleAssignment, User
+from edubase.datagov.pool import contracts
 from edubase.demo import plan
 from edubase.demo.names import STREETS, mobile_number, person_name
 from edubase.orgs.models import Org, OrgKind
@@ -403,19 +404,8 @@ def _pupils(seed: int, school: Org) -> list[_Pupil]:
     return out
 
 
-_HEADERS = (
-    "学校标识码",
-    "学籍号",
-    "姓名",
-    "性别码",
-    "出生日期",
-    "民族码",
-    "年级码",
-    "班级",
-    "监护人姓名",
-    "监护人手机号",
-    "入学日期",
-)
+#: the roster columns in the collection contract's order (the demo sends what the contract accepts)
+_HEADERS = tuple(c.header for c in contracts.COLUMNS)
 
 
 def _row(seed: int, school: Org, pupil: _Pupil, round_no: int, index: int) -> list[str]:
