@@ -41,7 +41,7 @@ sys.path.insert(0, str(ROOT / "src"))
 
 N = int(os.environ.get("BENCH_LINES", "1000000"))
 PEER_N = int(os.environ.get("BENCH_PEER_LINES", str(N)))
-BATCH = int(os.environ.get("BENCH_BATCH", "20000"))
+BATCH = int(os.environ.get("BENCH_BATCH", "50000"))
 CST = dt.timezone(dt.timedelta(hours=8))
 MONTHS = ["Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"]
 

@@ -39,10 +39,10 @@ import pyarrow as pa
 import pyarrow.compute as pc
 
 from edubase.secops.logs import parsers
-from edubase.secops.logs.ingest.spool import KIND_JSON, Record
+from edubase.secops.logs.ingest.spool import KIND_JSON, Block, Record
 from edubase.secops.logs.store.base import ARROW_SCHEMA
 
-__all__ = ["FastBatch", "parse_batch"]
+__all__ = ["FastBatch", "parse_batch", "parse_block"]
 
 UTC = dt.UTC
 _EPOCH: Final = dt.datetime(1970, 1, 1, tzinfo=UTC)
@@ -178,84 +178,87 @@ _BODY_FIELDS: Final = (
 
 def parse_batch(items: Sequence[tuple[str, Record]], sources: dict[int, tuple[str, str]]) -> FastBatch:
     """Parse what the fast path can of ``(event id, record)`` items; see the module docstring."""
-    idx: list[int] = []
-    lines: list[str] = []
-    hints: list[str] = []
-    env_hosts: list[str | None] = []
-    rcvs: list[int] = []
-    originals: list[str] = []
-    ids: list[str] = []
-    peers: list[str] = []
-    sids: list[int] = []
-    slow: list[tuple[int, str, Record]] = []
-    micros: dict[float, int] = {}
+    return parse_block(Block.from_items(items), sources)
+
+
+def parse_block(block: Block, sources: dict[int, tuple[str, str]]) -> FastBatch:
+    """:func:`parse_batch` of records read from the spool as columns (``SpoolReader.read_block``):
+    syslog lines never become Python objects; JSON documents are decoded one at a time."""
+    n = len(block)
+    if not n:
+        return FastBatch(None, [])
     hint_of = {sid: entry[0] for sid, entry in sources.items()}
-    for pos, (eid, rec) in enumerate(items):
+    sids, sid_at = np.unique(block.source_id, return_inverse=True)
+    hints = np.array([hint_of.get(int(sid), "auto") for sid in sids.tolist()], dtype=object)[sid_at]
+    # the receipt time in microseconds, as ``datetime.fromtimestamp`` rounds it, once per distinct value
+    times, time_at = np.unique(block.received_at, return_inverse=True)
+    rcv = np.array([(dt.datetime.fromtimestamp(t, UTC) - _EPOCH) // _US for t in times.tolist()], dtype=np.int64)[
+        time_at
+    ]
+    is_json = block.kind == KIND_JSON
+    # syslog records: printable-or-not ASCII (so valid UTF-8), right-trimmed as ``str.rstrip`` would
+    text_rows = np.nonzero(~is_json & _np(pc.string_is_ascii(block.data.view(pa.string()))))[0]
+    text = pc.ascii_rtrim(block.data.take(pa.array(text_rows)).view(pa.string()), characters="\r\n\x00")
+    kept = _np(pc.greater(pc.binary_length(text), 0))
+    text_rows, text = text_rows[kept], text.filter(pa.array(kept))
+    # JSON records: a shipper envelope around a line, decoded here
+    json_rows: list[int] = []
+    json_lines: list[str] = []
+    json_originals: list[str] = []
+    env_hosts = np.full(n, None, dtype=object)
+    candidates = np.nonzero(is_json)[0]
+    for pos, raw in zip(candidates.tolist(), block.data.take(pa.array(candidates)).to_pylist(), strict=True):
         try:
-            text = rec.data.decode()
+            original = raw.decode().rstrip("\r\n\x00")
         except UnicodeDecodeError:
-            slow.append((pos, eid, rec))
             continue
-        hint = hint_of.get(rec.source_id, "auto")
-        env_host: str | None = None
-        if rec.kind == KIND_JSON:
-            original = text.rstrip("\r\n\x00")
-            found = _envelope(original, hint) if original[:1] == "{" else None
-            if found is None:
-                slow.append((pos, eid, rec))
-                continue
-            line, hint, env_host = found
-        else:
-            line = original = text.rstrip("\r\n\x00")
+        found = _envelope(original, hints[pos]) if original[:1] == "{" else None
+        if found is None:
+            continue
+        line, hint, env_host = found
         if not line or not line.isascii():
-            slow.append((pos, eid, rec))
             continue
-        us = micros.get(rec.received_at)
-        if us is None:
-            us = micros[rec.received_at] = (dt.datetime.fromtimestamp(rec.received_at, UTC) - _EPOCH) // _US
-        idx.append(pos)
-        lines.append(line)
-        hints.append(hint)
-        env_hosts.append(env_host)
-        rcvs.append(us)
-        originals.append(original)
-        ids.append(eid)
-        peers.append(rec.peer)
-        sids.append(rec.source_id)
-    if not idx:
-        return FastBatch(None, slow)
-    table = _parse_lines(lines, hints, env_hosts, np.asarray(rcvs, dtype=np.int64))
-    claimed = table.column("_row").to_numpy()
-    if len(claimed) < len(idx):
-        left = np.ones(len(idx), dtype=bool)
-        left[claimed] = False
-        for j in np.nonzero(left)[0].tolist():
-            pos = idx[j]
-            slow.append((pos, items[pos][0], items[pos][1]))
-        slow.sort(key=lambda s: s[0])
-    if not len(claimed):
+        json_rows.append(pos)
+        json_lines.append(line)
+        json_originals.append(original)
+        hints[pos], env_hosts[pos] = hint, env_host
+    rows = np.concatenate([text_rows, np.asarray(json_rows, dtype=np.int64)])
+    order = pa.array(np.argsort(rows, kind="stable"))
+    idx = rows[order.to_numpy()]
+    lines = pa.concat_arrays([text, pa.array(json_lines, pa.string())]).take(order)
+    originals = pa.concat_arrays([text, pa.array(json_originals, pa.string())]).take(order)
+    claimed = np.zeros(0, dtype=np.int64)
+    table = None
+    if len(idx):
+        table = _parse_lines(lines, hints[idx], env_hosts[idx], rcv[idx])
+        claimed = table.column("_row").to_numpy()
+    left = np.ones(n, dtype=bool)
+    left[idx[claimed]] = False
+    slow = [(pos, *block.item(pos)) for pos in np.nonzero(left)[0].tolist()]
+    if table is None or not len(claimed):
         return FastBatch(None, slow)
     take = pa.array(claimed)
-    n = len(claimed)
+    sel = pa.array(idx[claimed])
+    m = len(claimed)
     columns: dict[str, Any] = {name: table.column(name) for name in table.column_names}
-    columns["event.id"] = pa.array(ids, pa.string()).take(take)
-    columns["event.ingested"] = pa.array(rcvs, pa.int64()).take(take).cast(pa.timestamp("us", tz="UTC"))
-    columns["event.kind"] = pa.array(["event"] * n, pa.string())
-    columns["log.original"] = pa.array(originals, pa.string()).take(take)
-    columns["host.ip"] = pa.array(peers, pa.string()).take(take)
-    columns["edubase.source_id"] = pa.array(sids, pa.int64()).take(take)
-    columns["edubase.parsed"] = pa.array([True] * n, pa.bool_())
+    columns["event.id"] = block.event_id.take(sel)
+    columns["event.ingested"] = pa.array(rcv[idx[claimed]], pa.int64()).cast(pa.timestamp("us", tz="UTC"))
+    columns["event.kind"] = pa.array(["event"] * m, pa.string())
+    columns["log.original"] = originals.take(take)
+    columns["host.ip"] = block.peer.take(sel)
+    columns["edubase.source_id"] = pa.array(block.source_id[idx[claimed]], pa.int64())
+    columns["edubase.parsed"] = pa.array([True] * m, pa.bool_())
     arrays = []
     for field in ARROW_SCHEMA:
         column = columns.get(field.name)
-        arrays.append(pa.nulls(n, field.type) if column is None else column.cast(field.type))
+        arrays.append(pa.nulls(m, field.type) if column is None else column.cast(field.type))
     out = pa.Table.from_arrays(arrays, schema=ARROW_SCHEMA)
-    return FastBatch(out.append_column("_pos", pa.array(idx, pa.int32()).take(take)), slow)
+    return FastBatch(out.append_column("_pos", sel.cast(pa.int32())), slow)
 
 
-def _parse_lines(lines: list[str], hints: list[str], env_hosts: list[str | None], rcv: np.ndarray) -> pa.Table:
+def _parse_lines(lines: Any, hints: Any, env_hosts: Any, rcv: np.ndarray) -> pa.Table:
     """The parsed columns of the lines the fast path claims, with ``_row`` (index into ``lines``)."""
-    line = pa.array(lines, pa.string())
+    line = lines if isinstance(lines, pa.Array) else pa.array(lines, pa.string())
     h = pc.extract_regex(line, _HEADER)
     host = pc.struct_field(h, "host")
     year_like = pc.and_(pc.equal(pc.utf8_length(host), 4), pc.match_substring_regex(host, r"^[0-9]{4}$"))

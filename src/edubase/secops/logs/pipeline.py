@@ -18,7 +18,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from edubase.secops.logs.ingest.spool import KIND_JSON, Record
+from edubase.secops.logs.ingest.spool import KIND_JSON, Block, Record
 
 logger = logging.getLogger(__name__)
 
@@ -232,7 +232,7 @@ def _fast_ready(components: Components) -> bool:
     return components.enrich is None or hasattr(components.enricher, "apply_table")
 
 
-def _prepare_fast(items: Sequence[tuple[str, Record]], components: Components) -> Prepared:
+def _prepare_fast(items: Sequence[tuple[str, Record]] | Block, components: Components) -> Prepared:
     """``prepare`` through the columnar fast parser; the lines it leaves go through ``parse``."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -240,7 +240,8 @@ def _prepare_fast(items: Sequence[tuple[str, Record]], components: Components) -
     from edubase.secops.logs import fastpath
     from edubase.secops.logs.store.base import batch_table
 
-    fast = fastpath.parse_batch(items, components.sources)
+    block = items if isinstance(items, Block) else Block.from_items(items)
+    fast = fastpath.parse_block(block, components.sources)
     parts = []
     if fast.table is not None:
         table = fast.table
@@ -265,26 +266,21 @@ def _prepare_fast(items: Sequence[tuple[str, Record]], components: Components) -
     if len(parts) > 1:
         table = table.take(pc.sort_indices(table.column("_pos")))
     table = table.drop_columns(["_pos"])
-    counts: dict[int, list[Any]] = {}
-    for _eid, rec in items:
-        c = counts.get(rec.source_id)
-        if c is None:
-            c = counts[rec.source_id] = [0, 0, 0.0]
-        c[0] += 1
-        if rec.received_at > c[2]:
-            c[2] = rec.received_at
+    counts = block.counts()
     for event in slow_events:
         if not event.get("edubase.parsed"):
             counts[event["edubase.source_id"]][1] += 1
     return Prepared(TableEvents(table), counts, table)
 
 
-def prepare(items: Sequence[tuple[str, Record]], components: Components) -> Prepared:
+def prepare(items: Sequence[tuple[str, Record]] | Block, components: Components) -> Prepared:
     """The CPU-bound half of a batch (parse, enrich, Arrow conversion): touches no database, so
     the local worker runs it in a thread ahead of the store write and detection of the batch before.
     Batches for an Arrow store go through the columnar fast parser (``fastpath``) first."""
-    if items and _fast_ready(components):
+    if len(items) and _fast_ready(components):
         return _prepare_fast(items, components)
+    if isinstance(items, Block):
+        items = items.items()
     events, counts = build_events(items, components)
     table: Any = None
     if events and _takes(_method(components.store, "write"), "dedupe"):
@@ -319,7 +315,7 @@ def finish(prepared: Prepared, components: Components, *, fresh: bool = False) -
     return BatchResult(events, stored, alerts, prepared.counts)
 
 
-def process(items: Sequence[tuple[str, Record]], components: Components, *, fresh: bool = False) -> BatchResult:
+def process(items: Sequence[tuple[str, Record]] | Block, components: Components, *, fresh: bool = False) -> BatchResult:
     """Run one batch end to end; raises when the store write fails (the batch is then retried).
 
     The batch is converted to the store's Arrow table once, for both the write and the detection.

@@ -58,7 +58,7 @@ class IngestOptions:
     refresh_s: float = 30.0
     flush_s: float = 2.0
     linger_s: float = 0.002
-    batch: int = 20000
+    batch: int = 50000
     worker_args: list[str] = field(default_factory=list)
 
 
@@ -429,11 +429,12 @@ class _Prefetch:
             error: BaseException | None = None
             prepared: Any = None
             try:
-                items = self.reader.read(max_records=self.batch)
-                if not items:
+                block = self.reader.read_block(max_records=self.batch)
+                if block is None:
                     self.halt.wait(self.idle_s)
                     continue
-                prepared = pipeline.prepare([(s.event_id, s.record) for s in items], self.components)
+                items = block.marks
+                prepared = pipeline.prepare(block, self.components)
             except Exception as exc:
                 error = exc
             while not self.halt.is_set():
@@ -461,15 +462,6 @@ class _Prefetch:
         self.thread.join()
 
 
-@dataclass(frozen=True, slots=True)
-class _Mark:
-    """A spool position of a batch prepared in the child process (what the worker commits)."""
-
-    seq: int
-    offset: int
-    end: int
-
-
 def prepare_loop(spool_dir: str, batch: int, idle_s: float, parent: int, conn: Any) -> None:
     """The prepare process (``prepare.main``): reads the spool from the committed offset, parses
     and enriches each batch (``pipeline.prepare`` with the real components) and sends the batch's
@@ -480,25 +472,17 @@ def prepare_loop(spool_dir: str, batch: int, idle_s: float, parent: int, conn: A
     components = pipeline.Components.real(detect=False)
     reader = SpoolReader(Path(spool_dir), name="processor")
     while os.getppid() == parent:
-        items: list[Any] = []
+        block = None
         try:
-            items = reader.read(max_records=batch)
-            if not items:
+            block = reader.read_block(max_records=batch)
+            if block is None:
                 time.sleep(idle_s)
                 continue
-            prepared = pipeline.prepare([(s.event_id, s.record) for s in items], components)
-            message: Any = (
-                [
-                    _Mark(items[0].seq, items[0].offset, items[0].end),
-                    _Mark(items[-1].seq, items[-1].offset, items[-1].end),
-                ],
-                prepared.table,
-                prepared.counts,
-                None,
-            )
+            prepared = pipeline.prepare(block, components)
+            message: Any = (block.marks, prepared.table, prepared.counts, None)
             components.maybe_refresh()
         except Exception as exc:
-            logger.exception("prepare process failed on a batch of %d records", len(items))
+            logger.exception("prepare process failed on a batch of %d records", len(block) if block else 0)
             message = ([], None, {}, f"{type(exc).__name__}: {exc}")
         try:
             conn.send(message)
@@ -574,7 +558,7 @@ def run_local_worker(
     spool_dir: Path,
     components: Any,
     *,
-    batch: int = 20000,
+    batch: int = 50000,
     stop: threading.Event | None = None,
     flush_counters: Callable[[Any], Any] | None = None,
     flush_s: float = 2.0,
@@ -617,7 +601,7 @@ def run_local_worker(
                     mark = end
                 result = pipeline.finish(prepared, components, fresh=first >= horizon)
             except Exception:
-                logger.exception("batch of %d records failed; retrying from the committed offset", len(items))
+                logger.exception("batch at %s failed; retrying from the committed offset", items[:1])
                 prefetch.close()
                 if mark is not None:  # the failed attempt may have stored part of what it read
                     horizon = max(horizon, mark)

@@ -25,9 +25,10 @@ import os
 import secrets
 import struct
 import zlib
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 _HEAD = struct.Struct(">II")
 _BODY = struct.Struct(">dIBB")
@@ -69,6 +70,195 @@ class Spooled:
 def event_id(segment: str, offset: int) -> str:
     """The stable id of the record at ``offset`` of ``segment`` (``event.id`` in the store)."""
     return f"{segment}:{offset}"
+
+
+@dataclass(frozen=True, slots=True)
+class Mark:
+    """A spool position: a record's segment ``seq``, its ``offset`` and the ``end`` after it."""
+
+    seq: int
+    offset: int
+    end: int
+
+
+class Block:
+    """Records read from the spool as columns (``SpoolReader.read_block``): what the ingest worker
+    parses as one batch without a Python object per record. ``items()`` gives the usual
+    ``(event id, Record)`` pairs (for the rows the columnar parser leaves to the per-line one)."""
+
+    __slots__ = ("_items", "data", "event_id", "first", "kind", "last", "peer", "received_at", "source_id")
+
+    def __init__(
+        self,
+        *,
+        received_at: Any,
+        source_id: Any,
+        kind: Any,
+        peer: Any,
+        data: Any,
+        event_id: Any,
+        first: Mark,
+        last: Mark,
+    ) -> None:
+        #: numpy float64 / int64 / uint8 columns; ``peer`` and ``event_id`` Arrow strings; ``data`` Arrow binary
+        self.received_at, self.source_id, self.kind = received_at, source_id, kind
+        self.peer, self.data, self.event_id = peer, data, event_id
+        self.first, self.last = first, last
+        self._items: list[tuple[str, Record]] | None = None
+
+    def __len__(self) -> int:
+        return len(self.received_at)
+
+    @classmethod
+    def from_items(cls, items: Sequence[tuple[str, Record]]) -> Block:
+        """The columns of ``(event id, Record)`` pairs (records that did not come from a spool read)."""
+        import numpy as np
+        import pyarrow as pa
+
+        recs = [rec for _eid, rec in items]
+        nowhere = Mark(0, 0, 0)
+        block = cls(
+            received_at=np.array([r.received_at for r in recs], dtype=np.float64),
+            source_id=np.array([r.source_id for r in recs], dtype=np.int64),
+            kind=np.array([r.kind for r in recs], dtype=np.uint8),
+            peer=pa.array([r.peer for r in recs], pa.string()),
+            data=pa.array([r.data for r in recs], pa.binary()),
+            event_id=pa.array([eid for eid, _rec in items], pa.string()),
+            first=nowhere,
+            last=nowhere,
+        )
+        block._items = list(items)
+        return block
+
+    def item(self, i: int) -> tuple[str, Record]:
+        """Record ``i`` as ``(event id, Record)``."""
+        if self._items is not None:
+            return self._items[i]
+        record = Record(
+            float(self.received_at[i]),
+            int(self.source_id[i]),
+            int(self.kind[i]),
+            self.peer[i].as_py(),
+            self.data[i].as_py(),
+        )
+        return self.event_id[i].as_py(), record
+
+    def counts(self) -> dict[int, list[Any]]:
+        """Source id → [records, 0, latest receipt time] (the pipeline's per-source counts)."""
+        import numpy as np
+
+        sids, at, n = np.unique(self.source_id, return_inverse=True, return_counts=True)
+        latest = np.zeros(len(sids), dtype=np.float64)
+        np.maximum.at(latest, at, self.received_at)
+        rows = zip(sids.tolist(), n.tolist(), latest.tolist(), strict=True)
+        return {sid: [count, 0, last] for sid, count, last in rows}
+
+    def items(self) -> list[tuple[str, Record]]:
+        """Every record as ``(event id, Record)``, in spool order."""
+        if self._items is None:
+            peers = self.peer.to_pylist()
+            self._items = [
+                (eid, Record(rat, sid, kind, peer, data))
+                for eid, rat, sid, kind, peer, data in zip(
+                    self.event_id.to_pylist(),
+                    self.received_at.tolist(),
+                    self.source_id.tolist(),
+                    self.kind.tolist(),
+                    peers,
+                    self.data.to_pylist(),
+                    strict=True,
+                )
+            ]
+        return self._items
+
+    @property
+    def marks(self) -> list[Mark]:
+        """The first and the last record's positions (what a worker commits through)."""
+        return [self.first, self.last]
+
+
+def _frame(buf: bytes, limit: int) -> tuple[list[int], int, bool]:
+    """The start offsets of the complete, intact records of ``buf`` (at most ``limit``), the offset
+    after the last of them, and whether a corrupt record stopped the scan (see :func:`_scan`)."""
+    unpack, crc32, view = _HEAD.unpack_from, zlib.crc32, memoryview(buf)
+    size, head, floor, ceiling = len(buf), _HEAD.size, _BODY.size, MAX_RECORD + 512
+    starts: list[int] = []
+    pos = 0
+    while pos + head <= size and len(starts) < limit:
+        length, crc = unpack(buf, pos)
+        end = pos + head + length
+        if length < floor or length > ceiling:
+            return starts, pos, True
+        if end > size:
+            break
+        if crc32(view[pos + head : end]) != crc:
+            return starts, pos, True
+        starts.append(pos)
+        pos = end
+    return starts, pos, False
+
+
+def _runs(starts: Any, lengths: Any) -> Any:
+    """The indices ``starts[i] + 0 … lengths[i] - 1``, concatenated (``lengths`` ≥ 0)."""
+    import numpy as np
+
+    offsets = np.zeros(len(lengths), dtype=np.int64)
+    np.cumsum(lengths[:-1], out=offsets[1:])
+    return np.repeat(starts - offsets, lengths) + np.arange(int(lengths.sum()), dtype=np.int64)
+
+
+def _slices(u8: Any, starts: Any, ends: Any, typ: Any) -> Any:
+    """An Arrow binary/string array of the byte ranges ``[starts[i], ends[i])`` of ``u8`` (disjoint,
+    ascending), gathered with numpy instead of a slice per record: the short ranges by index, the
+    ranges that cover most of the span by dropping the gaps between them."""
+    import numpy as np
+    import pyarrow as pa
+
+    lengths = ends - starts
+    offsets = np.zeros(len(starts) + 1, dtype=np.int64)
+    np.cumsum(lengths, out=offsets[1:])
+    low, high = int(starts[0]), int(ends[-1])
+    if offsets[-1] * 4 < high - low:
+        values = u8[_runs(starts, lengths)]
+    else:
+        keep = np.ones(high - low, dtype=np.bool_)
+        keep[_runs(ends[:-1] - low, starts[1:] - ends[:-1])] = False
+        values = u8[low:high][keep]
+    return pa.Array.from_buffers(typ, len(starts), [None, pa.py_buffer(offsets.astype(np.int32)), pa.py_buffer(values)])
+
+
+def _columns(buf: bytes, starts_list: list[int]) -> dict[str, Any]:
+    """The columns of the records that start at ``starts_list`` in ``buf`` (offsets relative to ``buf``)."""
+    import numpy as np
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    u8 = np.frombuffer(buf, dtype=np.uint8)
+    starts = np.asarray(starts_list, dtype=np.int64)
+
+    def field(at: int, dtype: str) -> Any:
+        width = np.dtype(dtype).itemsize
+        return u8[(starts + at)[:, None] + np.arange(width)].copy().view(dtype).ravel()
+
+    length = field(0, ">u4").astype(np.int64)
+    peer_len = u8[starts + _HEAD.size + _BODY.size - 1].astype(np.int64)
+    peer_at = starts + _HEAD.size + _BODY.size
+    ends = starts + _HEAD.size + length
+    peer = _slices(u8, peer_at, peer_at + peer_len, pa.binary())
+    # peers are ASCII as written (``encode``); a damaged one decodes as ``decode("ascii", "replace")`` would
+    if not pc.all(pc.string_is_ascii(peer.view(pa.string()))).as_py():
+        peer = pa.array([p.decode("ascii", "replace") for p in peer.to_pylist()], pa.string())
+    else:
+        peer = peer.view(pa.string())
+    return {
+        "received_at": field(_HEAD.size, ">f8").astype(np.float64),
+        "source_id": field(_HEAD.size + 8, ">u4").astype(np.int64),
+        "kind": u8[starts + _HEAD.size + 12].copy(),
+        "peer": peer,
+        "data": _slices(u8, peer_at + peer_len, ends, pa.binary()),
+        "ends": ends,
+        "starts": starts,
+    }
 
 
 def encode(record: Record) -> bytes:
@@ -298,6 +488,80 @@ class SpoolReader:
                 break
         return got
 
+    def read_block(self, *, max_records: int = 50000, max_bytes: int = 32 * 1024 * 1024) -> Block | None:
+        """:meth:`read` as columns (a :class:`Block`; None when nothing new): the same records, the
+        same positions and the same handling of torn and corrupt tails, read in one pass per segment."""
+        import numpy as np
+        import pyarrow as pa
+        import pyarrow.compute as pc
+
+        chunks: list[tuple[dict[str, Any], str, int, int]] = []
+        count = 0
+        while count < max_records:
+            existing = segments(self.directory)
+            later = [s for s in existing if s > self.seq]
+            if self.seq not in existing:
+                if not later:
+                    break
+                self.seq, self.offset = later[0], 0
+                continue
+            got = self._read_columns(chunks, max_records - count, max_bytes)
+            count += got
+            if count >= max_records:
+                break
+            if got:
+                continue
+            if not later:
+                break
+            again = self._read_columns(chunks, max_records - count, max_bytes)  # see ``read``
+            if again:
+                count += again
+                continue
+            self.seq, self.offset = later[0], 0
+        if not chunks:
+            return None
+        ids = []
+        for cols, segment, _seq, base in chunks:
+            offsets = pa.array(cols["starts"] + base).cast(pa.string())
+            ids.append(pc.binary_join_element_wise(pa.scalar(segment), offsets, ":"))
+
+        def joined(name: str) -> Any:
+            parts = [c[name] for c, _s, _q, _b in chunks]
+            return (
+                parts[0]
+                if len(parts) == 1
+                else (np.concatenate(parts) if isinstance(parts[0], np.ndarray) else pa.concat_arrays(parts))
+            )
+
+        (c0, _s0, seq0, base0), (c1, _s1, seq1, base1) = chunks[0], chunks[-1]
+        return Block(
+            received_at=joined("received_at"),
+            source_id=joined("source_id"),
+            kind=joined("kind"),
+            peer=joined("peer"),
+            data=joined("data"),
+            event_id=ids[0] if len(ids) == 1 else pa.concat_arrays(ids),
+            first=Mark(seq0, base0 + int(c0["starts"][0]), base0 + int(c0["ends"][0])),
+            last=Mark(seq1, base1 + int(c1["starts"][-1]), base1 + int(c1["ends"][-1])),
+        )
+
+    def _read_columns(self, chunks: list[Any], max_records: int, max_bytes: int) -> int:
+        path = _seg_path(self.directory, self.seq)
+        try:
+            with open(path, "rb") as f:
+                f.seek(self.offset)
+                buf = f.read(max_bytes)
+        except FileNotFoundError:
+            return 0
+        starts, stop, corrupt = _frame(buf, max_records)
+        if starts:
+            chunks.append((_columns(buf, starts), f"{self.id}-{self.seq}", self.seq, self.offset))
+            self.offset += stop
+        if corrupt and any(s > self.seq for s in segments(self.directory)):
+            self.corrupt += 1
+            self.offset = os.path.getsize(path)
+        return len(starts)
+
     def commit(self, seq: int, offset: int) -> None:
         """Persist that everything before (``seq``, ``offset``) is processed; drop finished segments."""
         path = self.directory / f"{self.name}.offset"
@@ -315,9 +579,11 @@ class SpoolReader:
                 with contextlib.suppress(FileNotFoundError):
                     _seg_path(self.directory, old).unlink()
 
-    def commit_through(self, batch: list[Spooled]) -> None:
+    def commit_through(self, batch: Sequence[Spooled | Mark] | Block) -> None:
         """Commit the position after the last record of ``batch``."""
-        if batch:
+        if isinstance(batch, Block):
+            self.commit(batch.last.seq, batch.last.end)
+        elif batch:
             self.commit(batch[-1].seq, batch[-1].end)
 
 

@@ -58,7 +58,7 @@ class Command(BaseCommand):
         parser.add_argument("--nats-url", default="", help="NATS 地址（默认 nats://127.0.0.1:4222）")
         parser.add_argument("--nats-stream", default="", help="JetStream 流名（默认 EDUBASE_EVENTS）")
         parser.add_argument("--nats-ack-wait", type=float, default=60.0, help="JetStream 未确认重投等待秒数")
-        parser.add_argument("--batch", type=int, default=20000, help="每批处理的事件数上限")
+        parser.add_argument("--batch", type=int, default=50000, help="每批处理的事件数上限")
         parser.add_argument("--components", default="", help="module:func（测试/基准用的替代处理组件）")
         parser.add_argument("--parent-pid", type=int, default=0, help="(内部) 父进程号：父进程退出时本进程随之退出")
 
