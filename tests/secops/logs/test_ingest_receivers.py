@@ -273,6 +273,50 @@ def test_delete_and_update_are_refused_per_item_and_the_rest_is_kept(known) -> N
     assert [json.loads(g.record.data) for g in known.spooled()] == [{"message": "kept"}]
 
 
+def test_every_bulk_answer_item_has_the_elasticsearch_shape(known) -> None:  # type: ignore[no-untyped-def]
+    """The answer is written from a template: it must parse to exactly what Elasticsearch answers,
+    whatever the index and document ids hold (quotes, backslashes, Chinese, numbers)."""
+    tricky_id = 'a"b\\c 学校'
+    body = ndjson(
+        [
+            {"create": {"_index": "日志-2025"}},
+            {"message": "one"},
+            {"index": {"_index": 'we"ird\\', "_id": tricky_id}},
+            {"message": "two"},
+            {"index": {"_id": 42}},
+            {"message": "three"},
+            {"update": {"_id": "u"}},
+            {"doc": {}},
+            {"create": {"_index": "日志-2025"}},
+            {"message": "four"},
+        ]
+    )
+    status, _, raw = http(known.ports["http"], "POST", "/x/_bulk", body, {"Authorization": f"Bearer {known.token}"})
+    answer = json.loads(raw)
+    ids = [g.event_id for g in known.spooled()]
+    assert status == 200 and answer["errors"] is True and isinstance(answer["took"], int)
+
+    def created(op: str, index: str, doc_id: str, seq: int) -> dict[str, object]:
+        shards = {"total": 1, "successful": 1, "failed": 0}
+        return {
+            op: {
+                "_index": index, "_id": doc_id, "_version": 1, "result": "created", "_shards": shards,
+                "_seq_no": seq, "_primary_term": 1, "status": 201,
+            }
+        }  # fmt: skip
+
+    first = answer["items"][0]["create"]["_seq_no"]
+    error = {"type": "illegal_argument_exception", "reason": "日志接收端不支持更新"}
+    refused = {"_index": "x", "_id": "u", "status": 405, "error": error}
+    assert answer["items"] == [
+        created("create", "日志-2025", ids[0], first),
+        created("index", 'we"ird\\', tricky_id, first + 1),
+        created("index", "x", "42", first + 2),
+        {"update": refused},
+        created("create", "日志-2025", ids[3], first + 3),
+    ]
+
+
 def test_a_malformed_action_line_fails_the_request_and_stores_nothing(known) -> None:  # type: ignore[no-untyped-def]
     body = b'{"create":{}}\n{"message":"x"}\nnot json\n{"message":"y"}\n'
     status, _, raw = http(known.ports["http"], "POST", "/_bulk", body, {"Authorization": f"Bearer {known.token}"})
