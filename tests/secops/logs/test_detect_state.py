@@ -265,3 +265,88 @@ def test_only_correlations_over_atomic_rules_are_narrowed_to_the_batchs_groups(b
     assert by_id[PROBING].group_by == ("source.ip",)
     # success after failures chains a correlation (many failures): its inner groups may differ
     assert by_id[SUCCESS_AFTER].group_by == ()
+
+
+def _payload_table(org_path: str) -> Any:
+    """The test traffic plus access lines carrying the shared web-payload set (attacks and benign
+    strings) in the query string and the user agent, and sshd lines with the same text."""
+    import csv
+    from urllib.parse import quote
+
+    data = Path(__file__).resolve().parents[3].parent / "shared" / "data" / "web-payloads" / "payload_train.csv"
+    if not data.exists():
+        pytest.skip("../shared/data/web-payloads absent")
+    rng = random.Random(3)
+    with open(data, newline="", encoding="utf-8") as f:
+        payloads = [row["payload"] for row in csv.DictReader(f)]
+    events = traffic(org_path)
+    for i, payload in enumerate(rng.sample(payloads, 4000)):
+        ua = payload if i % 3 == 0 else "Mozilla/5.0"
+        line = f'36.1.2.{i % 250 + 1} {CLF} "GET /q?s={quote(payload, safe="/=&")} HTTP/1.1" 200 5 "-" "{ua}"'
+        events.append(parsers.parse(line, received_at=RECEIVED))
+        if i % 4 == 0:
+            events.append(parsers.parse(f"{SSHD} {payload[:200]}", received_at=RECEIVED))
+    # near misses of every literal the bundled conditions search for: one punctuation mark replaced
+    # at a time (an unescaped "." or "?" in a folded pattern would match these)
+    shared = detect._shared_projection([r.where for r in detect.CACHE.rules() if r.where])[0]
+    literals = {t.group(3).replace("''", "'") for c in shared for t in detect._TERM.finditer(c)}
+    assert len(literals) > 50
+    for i, literal in enumerate(sorted(literals)):
+        marks = [j for j, ch in enumerate(literal) if not ch.isalnum() and ch != " "]
+        for text in (literal, *(literal[:j] + "x" + literal[j + 1 :] for j in marks)):
+            target = text.replace(" ", "%20").replace('"', "%22")  # as written, not re-encoded
+            line = f'36.1.3.{i % 250 + 1} {CLF} "GET /n?s={target} HTTP/1.1" 404 5 "-" "{text}"'
+            events.append(parsers.parse(line, received_at=RECEIVED))
+            events.append(parsers.parse(f"{SSHD} {text} from 203.0.113.{i % 250} port 22", received_at=RECEIVED))
+    for i, e in enumerate(events):
+        e["event.id"] = f"p{i}"
+    return batch_table(events)
+
+
+def test_folded_alternatives_and_guarded_projections_select_the_same_rows(world: Any, bundled: Any) -> None:
+    """The prefilter's rewrites of each bundled condition (value lists folded into one regular
+    expression, shared expressions computed only for the datasets that use them) select exactly
+    the rows the condition itself selects, on the shared web-payload set."""
+    import duckdb
+
+    table = _payload_table(world.school_a.path)
+    rules = [r for r in detect.CACHE.rules() if r.maybe_active and r.standalone]
+    conds = list(dict.fromkeys(f"({r.where})" for r in rules))
+    shared, projection, _names = detect._shared_projection(conds)
+    folded = [detect._merge_alternatives(c) for c in shared]
+    assert sum(a != b for a, b in zip(shared, folded, strict=True)) >= 5  # the rewrite is exercised
+    con = duckdb.connect(":memory:")
+    con.register("b", table)
+    con.execute(f"CREATE TABLE p AS SELECT *, {projection} FROM b")  # noqa: S608
+    matched = 0
+    for original, rewritten in zip(conds, folded, strict=True):
+        want = {r[0] for r in con.execute(f'select "event.id" from b where {original}').fetchall()}  # noqa: S608
+        got = {r[0] for r in con.execute(f'select "event.id" from p where {rewritten}').fetchall()}  # noqa: S608
+        assert got == want, original[:200]
+        matched += bool(want)
+    assert matched >= 6
+
+
+def test_dataset_guard_and_folding_read_the_condition_text_exactly() -> None:
+    g = detect.dataset_guard
+    assert g("""("event.dataset" IN ('sshd', 'pam') AND (x))""") == {"sshd", "pam"}
+    assert g("""(("event.dataset" IN ('a') AND (p OR q)) OR ("event.dataset" IN ('o''k', 'b') AND (r)))""") == {
+        "a",
+        "o'k",
+        "b",
+    }
+    assert g("""("event.dataset" IN ('a') AND (x)) OR y""") is None  # one part unguarded
+    assert g("""(x) OR ("event.dataset" IN ('a') AND (y))""") is None
+    assert g("""("event.dataset" IN ('a) OR (') AND (x))""") == {"a) OR ("}  # parentheses inside a literal
+    assert g(""""event.dataset" = 'a' AND x""") is None
+    fold = detect._merge_alternatives
+    chain = (
+        """coalesce(contains("c", 'a.b'), false) OR coalesce(regexp_matches("d", '(?i)x'), false)"""
+        """ OR coalesce(contains("c", 'it''s'), false) OR coalesce(regexp_matches("c", '^z$'), false)"""
+    )
+    assert fold(chain) == (
+        """(coalesce(regexp_matches("c", 'a\\.b|it\\''s|(?:^z$)'), false)"""
+        """ OR coalesce(regexp_matches("d", '(?i)x'), false))"""
+    )
+    single = """coalesce(contains("c", 'a'), false) OR coalesce(contains("d", 'b'), false)"""
+    assert fold(single) == single  # nothing to fold
