@@ -259,12 +259,29 @@ def test_a_failing_parse_is_retried_by_the_prefetching_worker(tmp_path: Path) ->
     assert read_offset(tmp_path / "spool", "processor") != (0, 0)
 
 
-def test_only_correlations_over_atomic_rules_are_narrowed_to_the_batchs_groups(bundled: Any) -> None:
+def test_correlations_whose_groups_are_independent_are_narrowed_to_the_batchs_groups(bundled: Any) -> None:
     by_id = {r.rule_id: r for r in detect.CACHE.rules()}
     assert by_id[BRUTE].group_by == ("source.ip",)
     assert by_id[PROBING].group_by == ("source.ip",)
-    # success after failures chains a correlation (many failures): its inner groups may differ
-    assert by_id[SUCCESS_AFTER].group_by == ()
+    # success after failures chains a correlation (many failures) that groups by the same field
+    assert by_id[SUCCESS_AFTER].group_by == ("source.ip",)
+
+
+def test_a_chained_correlation_grouped_by_other_fields_is_not_narrowed(db: Any) -> None:
+    def rule(pk: int, name: str, kind: str, group_by: list[str], refs: list[str]) -> DetectionRule:
+        compiled = {"group_by": group_by, "references": refs} if kind == "correlation" else {}
+        return DetectionRule(pk=pk, rule_id=name, kind=kind, compiled=compiled)
+
+    atomic = rule(1, "fail", "atomic", [], [])
+    by_user = rule(2, "by_user", "correlation", ["user.name"], ["fail"])
+    by_both = rule(3, "by_both", "correlation", ["source.ip", "user.name"], ["fail"])
+    names = {r.rule_id: r for r in (atomic, by_user, by_both)}
+    outer_other = rule(4, "outer", "correlation", ["source.ip"], ["by_user", "fail"])
+    outer_within = rule(5, "outer2", "correlation", ["source.ip"], ["by_both", "fail"])
+    missing = rule(6, "outer3", "correlation", ["source.ip"], ["nowhere"])
+    assert detect._group_by(outer_other, names) == ()
+    assert detect._group_by(outer_within, names) == ("source.ip",)
+    assert detect._group_by(missing, names) == ()
 
 
 def _payload_table(org_path: str) -> Any:

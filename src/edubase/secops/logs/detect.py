@@ -39,6 +39,7 @@ worker job ``secops.hunts``, hourly) runs every enabled correlation rule over th
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import json
 import logging
 import re
@@ -242,8 +243,9 @@ CACHE = RuleCache()
 
 def _group_by(rule: DetectionRule, names: dict[str, DetectionRule]) -> tuple[str, ...]:
     """A correlation's group-by fields, when its groups are independent of each other: schema
-    fields, and every referenced rule atomic (a chained correlation's inner rules may group by
-    other fields). Empty otherwise."""
+    fields, and every referenced rule atomic or a correlation whose every group lies inside one
+    of these (it groups by all of these fields and more, down its own chain). The events of one
+    group then decide that group's result alone. Empty otherwise."""
     from edubase.secops.logs.schema import FIELDS
 
     compiled = rule.compiled or {}
@@ -251,10 +253,27 @@ def _group_by(rule: DetectionRule, names: dict[str, DetectionRule]) -> tuple[str
     fields = tuple(str(f) for f in value) if isinstance(value, list) else ()
     if not fields or not all(f in FIELDS for f in fields):
         return ()
-    refs = [names.get(str(r)) for r in compiled.get("references", []) or []]
-    if not refs or any(t is None or t.kind == "correlation" for t in refs):
-        return ()
-    return fields
+    return fields if _groups_within(rule, set(fields), names, frozenset()) else ()
+
+
+def _groups_within(
+    rule: DetectionRule, fields: set[str], names: dict[str, DetectionRule], seen: frozenset[int]
+) -> bool:
+    """Whether every rule ``rule`` references is atomic, or a correlation grouping by all of ``fields``
+    whose own references are the same, all the way down."""
+    refs = [names.get(str(r)) for r in (rule.compiled or {}).get("references", []) or []]
+    if not refs or rule.pk in seen:
+        return False
+    for target in refs:
+        if target is None:
+            return False
+        if target.kind == "correlation":
+            inner = (target.compiled or {}).get("group_by")
+            if not isinstance(inner, list) or not fields <= {str(f) for f in inner}:
+                return False
+            if not _groups_within(target, fields, names, seen | {rule.pk}):
+                return False
+    return True
 
 
 def _yaml_docs(text: str) -> list[dict[str, Any]]:
@@ -861,6 +880,28 @@ def prefilter(table: pa.Table, rules: Sequence[Compiled]) -> tuple[pa.Table, set
     return hits, {r.pk for r in rules if hit_flags[flag_of[f"({r.where})"]]}
 
 
+#: the shared expressions, computed once per held event (``CorrelationState``'s extra columns)
+_HELD_EXPRS = ", ".join(f"{expr} AS {name}" for expr, name in _SHARED_EXPRS)
+
+
+@functools.lru_cache(maxsize=1)
+def _schema_columns() -> str:
+    from edubase.secops.logs.store.base import ARROW_SCHEMA, quote
+
+    return ", ".join(quote(name) for name in ARROW_SCHEMA.names)
+
+
+@functools.lru_cache(maxsize=256)
+def _held_sql(sql: str) -> str:
+    """A rule's SQL over the held events: the shared expressions read from the columns computed
+    when the event was added (the same expressions, unguarded: exact wherever the SQL uses them),
+    value lists folded (``_merge_alternatives``, exact). Re-lower-casing every held line for every
+    correlation on every batch was most of the correlation cost."""
+    for expr, name in _SHARED_EXPRS:
+        sql = sql.replace(expr, name)
+    return _merge_alternatives(sql)
+
+
 class CorrelationState:
     """The recent base events of the correlation rules, in memory: the single local worker's
     correlations count over this instead of re-reading the store's day file for every batch.
@@ -881,6 +922,10 @@ class CorrelationState:
         self.con = duckdb.connect(":memory:")
         self.con.execute("SET TimeZone = 'UTC'")
         self.con.execute("SET threads = 1")
+        # an in-memory database checkpoints (compressing its tables) every 16 MB written by default:
+        # every few batches an insert stalled 0.3-0.5 s. The held events are a cache bounded by
+        # ``keep_s``; they are compressed at most once per GB written.
+        self.con.execute("SET checkpoint_threshold = '1GB'")
         self.signature: tuple[str, ...] | None = None
         self.covered_from: dt.datetime | None = None
         self.latest: dt.datetime | None = None
@@ -891,7 +936,7 @@ class CorrelationState:
 
         self.con.register("_cs_empty", ARROW_SCHEMA.empty_table())
         try:
-            self.con.execute("CREATE OR REPLACE TABLE hits AS SELECT * FROM _cs_empty")
+            self.con.execute(f"CREATE OR REPLACE TABLE hits AS SELECT *, {_HELD_EXPRS} FROM _cs_empty")  # noqa: S608
         finally:
             self.con.unregister("_cs_empty")
         self.signature, self.keep_s = signature, keep_s
@@ -917,7 +962,7 @@ class CorrelationState:
             seed = store.arrow_where(where, horizon, None)
             self.con.register("_cs_in", seed)
             try:
-                self.con.execute("INSERT INTO hits SELECT * FROM _cs_in")
+                self.con.execute(f"INSERT INTO hits SELECT *, {_HELD_EXPRS} FROM _cs_in")  # noqa: S608
             finally:
                 self.con.unregister("_cs_in")
             self.covered_from = horizon
@@ -925,9 +970,15 @@ class CorrelationState:
         if hits.num_rows:
             self.con.register("_cs_in", hits)
             try:
-                self.con.execute(
-                    'INSERT INTO hits SELECT i.* FROM _cs_in i ANTI JOIN hits h ON h."event.id" = i."event.id"'
-                )
+                # a batch is new unless it is retried after a failure: ask that first (hashing the
+                # few batch ids and probing the held ones), and anti-join only when some are held
+                held = self.con.execute(
+                    'SELECT count(*) FROM hits WHERE "event.id" IN (SELECT "event.id" FROM _cs_in)'
+                ).fetchone()
+                new = "_cs_in"
+                if held and held[0]:
+                    new = '(SELECT i.* FROM _cs_in i ANTI JOIN hits h ON h."event.id" = i."event.id")'
+                self.con.execute(f"INSERT INTO hits SELECT *, {_HELD_EXPRS} FROM {new}")  # noqa: S608 - fixed SQL
             finally:
                 self.con.unregister("_cs_in")
         if horizon > self.covered_from:
@@ -956,8 +1007,8 @@ class CorrelationState:
             f"AND \"@timestamp\" < TIMESTAMPTZ '{_aware(until).isoformat()}'{groups}"
         )
         if is_where_clause(sql):
-            sql = f"SELECT * FROM events WHERE ({sql})"  # noqa: S608 - compiled rule SQL
-        cur = self.con.execute(sql)
+            sql = f"SELECT {_schema_columns()} FROM events WHERE ({sql})"  # noqa: S608 - compiled rule SQL
+        cur = self.con.execute(_held_sql(sql))
         cols = [d[0] for d in cur.description or ()]
         return rows_to_dicts(cols, cur.fetchall())
 
@@ -965,7 +1016,7 @@ class CorrelationState:
         from edubase.secops.logs.store.base import rows_to_dicts
 
         wanted = list(dict.fromkeys(ids))
-        cur = self.con.execute('SELECT * FROM hits WHERE list_contains(?, "event.id")', [wanted])
+        cur = self.con.execute(f'SELECT {_schema_columns()} FROM hits WHERE list_contains(?, "event.id")', [wanted])  # noqa: S608
         cols = [d[0] for d in cur.description or ()]
         return {str(r["event.id"]): r for r in rows_to_dicts(cols, cur.fetchall())}
 
