@@ -148,9 +148,9 @@ def _drain_rows(reader: SpoolReader, n: int) -> list[list[Spooled]]:
     return batches
 
 
-def _drain_blocks(reader: SpoolReader, n: int) -> list[Block]:
+def _drain_blocks(reader: SpoolReader, n: int, max_bytes: int = 64 * 1024 * 1024) -> list[Block]:
     blocks = []
-    while (block := reader.read_block(max_records=n)) is not None:
+    while (block := reader.read_block(max_records=n, max_bytes=max_bytes)) is not None:
         assert 0 < len(block) <= n
         assert [block.item(i) for i in range(len(block))] == block.items()
         blocks.append(block)
@@ -221,3 +221,21 @@ def test_read_block_counts_records_and_latest_receipt_per_source(tmp_path: Path)
     block = SpoolReader(tmp_path).read_block()
     assert block is not None
     assert block.counts() == {1: [4, 0, 109.0], 2: [3, 0, 107.0], 3: [3, 0, 108.0]}
+
+
+def test_read_block_caps_its_bytes_without_skipping_a_record(tmp_path: Path) -> None:
+    """Large documents make smaller blocks; a record larger than what is left of a block waits
+    for the next block (never skipped, never read twice), across segment boundaries too."""
+    from edubase.secops.logs.ingest.spool import MAX_RECORD
+
+    w = SpoolWriter(tmp_path, segment_bytes=6 * 1024 * 1024)
+    sizes = [MAX_RECORD, 10, 3 * 1024 * 1024, MAX_RECORD - 1, 1, 2 * 1024 * 1024, MAX_RECORD, 5]
+    for i, size in enumerate(sizes):
+        w.append([Record(float(i), 1, KIND_JSON, "p", bytes([65 + i]) * size)])
+    w.sync()
+    reader = SpoolReader(tmp_path)
+    blocks = _drain_blocks(reader, 1000, max_bytes=1)  # the smallest block: room for two of the largest
+    assert len(blocks) > 2
+    got = [(eid, record) for block in blocks for eid, record in block.items()]
+    assert got == [(s.event_id, s.record) for s in SpoolReader(tmp_path, name="rows").read(max_records=1000)]
+    assert [len(record.data) for _eid, record in got] == sizes

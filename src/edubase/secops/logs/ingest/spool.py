@@ -34,6 +34,8 @@ _HEAD = struct.Struct(">II")
 _BODY = struct.Struct(">dIBB")
 #: a record larger than this is refused by receivers (and treated as corruption by readers)
 MAX_RECORD = 4 * 1024 * 1024
+#: the largest record a reader accepts (``_scan``: a longer one is corruption), with its header
+_LARGEST = MAX_RECORD + 512 + 8
 SEGMENT_BYTES = 64 * 1024 * 1024
 
 KIND_SYSLOG = 0  # one syslog message (RFC 3164 / 5424 text)
@@ -488,16 +490,20 @@ class SpoolReader:
                 break
         return got
 
-    def read_block(self, *, max_records: int = 50000, max_bytes: int = 32 * 1024 * 1024) -> Block | None:
+    def read_block(self, *, max_records: int = 50000, max_bytes: int = 64 * 1024 * 1024) -> Block | None:
         """:meth:`read` as columns (a :class:`Block`; None when nothing new): the same records, the
-        same positions and the same handling of torn and corrupt tails, read in one pass per segment."""
+        same positions and the same handling of torn and corrupt tails, read in one pass per segment.
+        A block holds at most ``max_bytes`` of records (large documents make smaller blocks)."""
         import numpy as np
         import pyarrow as pa
         import pyarrow.compute as pc
 
         chunks: list[tuple[dict[str, Any], str, int, int]] = []
-        count = 0
-        while count < max_records:
+        count, used = 0, 0
+        budget = max(max_bytes, 2 * _LARGEST)
+        # each read may take the largest record whole, so a read that finds nothing means nothing
+        # complete is there yet (as in ``read``), never that the block ran out of room
+        while count < max_records and budget - used >= _LARGEST:
             existing = segments(self.directory)
             later = [s for s in existing if s > self.seq]
             if self.seq not in existing:
@@ -505,17 +511,17 @@ class SpoolReader:
                     break
                 self.seq, self.offset = later[0], 0
                 continue
-            got = self._read_columns(chunks, max_records - count, max_bytes)
-            count += got
+            got, size = self._read_columns(chunks, max_records - count, budget - used)
+            count, used = count + got, used + size
             if count >= max_records:
                 break
             if got:
                 continue
             if not later:
                 break
-            again = self._read_columns(chunks, max_records - count, max_bytes)  # see ``read``
+            again, size = self._read_columns(chunks, max_records - count, budget - used)  # see ``read``
             if again:
-                count += again
+                count, used = count + again, used + size
                 continue
             self.seq, self.offset = later[0], 0
         if not chunks:
@@ -545,14 +551,16 @@ class SpoolReader:
             last=Mark(seq1, base1 + int(c1["starts"][-1]), base1 + int(c1["ends"][-1])),
         )
 
-    def _read_columns(self, chunks: list[Any], max_records: int, max_bytes: int) -> int:
+    def _read_columns(self, chunks: list[Any], max_records: int, max_bytes: int) -> tuple[int, int]:
+        """Append the next records of the current segment (up to ``max_records`` and ``max_bytes``)
+        to ``chunks``; how many, and how many bytes they span."""
         path = _seg_path(self.directory, self.seq)
         try:
             with open(path, "rb") as f:
                 f.seek(self.offset)
                 buf = f.read(max_bytes)
         except FileNotFoundError:
-            return 0
+            return 0, 0
         starts, stop, corrupt = _frame(buf, max_records)
         if starts:
             chunks.append((_columns(buf, starts), f"{self.id}-{self.seq}", self.seq, self.offset))
@@ -560,7 +568,7 @@ class SpoolReader:
         if corrupt and any(s > self.seq for s in segments(self.directory)):
             self.corrupt += 1
             self.offset = os.path.getsize(path)
-        return len(starts)
+        return len(starts), stop
 
     def commit(self, seq: int, offset: int) -> None:
         """Persist that everything before (``seq``, ``offset``) is processed; drop finished segments."""
