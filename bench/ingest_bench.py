@@ -223,11 +223,16 @@ def _bulk_bodies(chunk: list[str]) -> list[bytes]:
     return bodies
 
 
-def _send_bulk(port: int, token: str, bodies: list[bytes]) -> None:
+def _send_bulk(port: int, token: str, bodies: list[bytes], per_s: float | None = None) -> None:
+    """POST the ``_bulk`` bodies on one connection: back to back, or ``per_s`` bodies a second."""
     import http.client
 
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    for body in bodies:
+    start = time.monotonic()
+    for i, body in enumerate(bodies):
+        wait = start + i / per_s - time.monotonic() if per_s else 0
+        if wait > 0:
+            time.sleep(wait)
         conn.request(
             "POST",
             "/_bulk",
@@ -269,27 +274,6 @@ def _send_tcp_paced(port: int, chunks: list[bytes], rate: float) -> None:
         s.shutdown(socket.SHUT_WR)
         answer = s.recv(64)
         assert answer.startswith(b"OK "), answer
-
-
-def _send_bulk_paced(port: int, token: str, bodies: list[bytes], per_s: float) -> None:
-    import http.client
-
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
-    start = time.monotonic()
-    for i, body in enumerate(bodies):
-        wait = start + i / per_s - time.monotonic()
-        if wait > 0:
-            time.sleep(wait)
-        conn.request(
-            "POST",
-            "/_bulk",
-            body=body,
-            headers={"Authorization": f"Bearer {token}", "Content-Type": "application/json"},
-        )
-        resp = conn.getresponse()
-        answer = json.loads(resp.read())
-        assert resp.status == 200 and not answer["errors"], answer
-    conn.close()
 
 
 def run_edubase(var: Path, token: str, data: list[tuple[str, str]], pace: float | None = None) -> dict[str, Any]:
@@ -338,7 +322,7 @@ def run_edubase(var: Path, token: str, data: list[tuple[str, str]], pace: float 
         for i in range(2):
             threads.append(
                 threading.Thread(
-                    target=_send_bulk_paced, args=(http_port, token, _bulk_bodies(bulk_part[i::2]), pace / 2 / 2 / 2000)
+                    target=_send_bulk, args=(http_port, token, _bulk_bodies(bulk_part[i::2]), pace / 2 / 2 / 2000)
                 )
             )
     peak = {"receiver": 0, "worker": 0}

@@ -465,13 +465,19 @@ class SpoolReader:
             self.seq, self.offset = later[0], 0
         return out
 
+    def _read_from_offset(self, max_bytes: int) -> bytes | None:
+        """Up to ``max_bytes`` of the current segment from the read position (None: it is gone)."""
+        try:
+            with open(_seg_path(self.directory, self.seq), "rb") as f:
+                f.seek(self.offset)
+                return f.read(max_bytes)
+        except FileNotFoundError:
+            return None
+
     def _read_segment(self, out: list[Spooled], max_records: int, max_bytes: int) -> int:
         path = _seg_path(self.directory, self.seq)
-        try:
-            with open(path, "rb") as f:
-                f.seek(self.offset)
-                buf = f.read(max_bytes)
-        except FileNotFoundError:
+        buf = self._read_from_offset(max_bytes)
+        if buf is None:
             return 0
         segment = f"{self.id}-{self.seq}"
         base = self.offset
@@ -555,11 +561,8 @@ class SpoolReader:
         """Append the next records of the current segment (up to ``max_records`` and ``max_bytes``)
         to ``chunks``; how many, and how many bytes they span."""
         path = _seg_path(self.directory, self.seq)
-        try:
-            with open(path, "rb") as f:
-                f.seek(self.offset)
-                buf = f.read(max_bytes)
-        except FileNotFoundError:
+        buf = self._read_from_offset(max_bytes)
+        if buf is None:
             return 0, 0
         starts, stop, corrupt = _frame(buf, max_records)
         if starts:
