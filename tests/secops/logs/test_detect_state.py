@@ -367,3 +367,27 @@ def test_dataset_guard_and_folding_read_the_condition_text_exactly() -> None:
     )
     single = """coalesce(contains("c", 'a'), false) OR coalesce(contains("d", 'b'), false)"""
     assert fold(single) == single  # nothing to fold
+
+
+def test_a_rewrite_duckdb_refuses_falls_back_to_the_sql_as_written(
+    world: Any, bundled: Any, stores: tuple[Any, Any], monkeypatch: Any
+) -> None:
+    """A folded pattern RE2 will not compile (an imported pack with a huge value list) must cost
+    speed, never a hit or an alert: the prefilter and the correlation state rerun as written."""
+    events = traffic(world.school_a.path)
+    table = batch_table(events)
+    rules = [r for r in detect.CACHE.rules() if r.maybe_active and r.standalone]
+    want = detect.prefilter(table, rules)
+    plain, _state = replay(events, stores[0], with_state=False)
+    Alert.objects.all().delete()
+    monkeypatch.setattr(detect, "_merge_alternatives", lambda c: f"(regexp_matches('x', '(') OR {c})")
+    detect._held_sql.cache_clear()
+    try:
+        got = detect.prefilter(table, rules)
+        assert want is not None and got is not None
+        assert got[0].column("event.id").to_pylist() == want[0].column("event.id").to_pylist()
+        assert got[1] == want[1]
+        held, state = replay(events, stores[1], with_state=True)
+        assert held == plain and state is not None and state.covered_from is not None
+    finally:
+        detect._held_sql.cache_clear()

@@ -769,6 +769,8 @@ def dataset_guard(condition: str) -> frozenset[str] | None:
 _TERM_BODY = r"""coalesce\((?:contains|regexp_matches)\("[^"]+", '(?:[^']|'')*'\), false\)"""
 _TERM = re.compile(r"""coalesce\((contains|regexp_matches)\(("[^"]+"), '((?:[^']|'')*)'\), false\)""")
 _CHAIN = re.compile(rf"(?:{_TERM_BODY} OR )+{_TERM_BODY}")
+#: at most this many values in one folded pattern (RE2 limits the size of a compiled expression)
+_FOLD_MAX = 200
 
 
 def _re_literal(text: str) -> str:
@@ -805,8 +807,9 @@ def _merge_alternatives(condition: str) -> str:
             for term in same:
                 value = term.group(3).replace("''", "'")
                 alts.append(_re_literal(value) if term.group(1) == "contains" else f"(?:{value})")
-            pattern = "|".join(alts).replace("'", "''")
-            terms.append(f"coalesce(regexp_matches({column}, '{pattern}'), false)")
+            for start in range(0, len(alts), _FOLD_MAX):  # huge value lists: several patterns
+                pattern = "|".join(alts[start : start + _FOLD_MAX]).replace("'", "''")
+                terms.append(f"coalesce(regexp_matches({column}, '{pattern}'), false)")
         return "(" + " OR ".join(terms) + ")" if len(terms) > 1 else terms[0]
 
     return _CHAIN.sub(fold, condition)
@@ -844,39 +847,51 @@ def prefilter(table: pa.Table, rules: Sequence[Compiled]) -> tuple[pa.Table, set
     URL-decoded fields the conditions share are computed once per row (half the cost)."""
     if not rules or any(r.where is None for r in rules):
         return None
-    con = _scratch()
     conds = list(dict.fromkeys(f"({r.where})" for r in rules))
-    fast, projection, _names = _shared_projection(conds)
-    fast = [_merge_alternatives(c) for c in fast]
+    plain, projection, _names = _shared_projection(conds)
+    folded = [_merge_alternatives(c) for c in plain]
     flag_of = {c: i for i, c in enumerate(conds)}
+    try:
+        return _prefilter(table, rules, folded, projection, flag_of)
+    except duckdb.Error:
+        if folded != plain:  # a folded pattern RE2 refuses (too large): the conditions as written
+            logger.warning("folded rule conditions failed; prefiltering with the conditions as written", exc_info=True)
+            try:
+                return _prefilter(table, rules, plain, projection, flag_of)
+            except duckdb.Error:
+                pass
+        logger.exception("rule prefilter failed; evaluating every rule over the whole batch")
+        return None
+
+
+def _prefilter(
+    table: pa.Table, rules: Sequence[Compiled], fast: list[str], projection: str, flag_of: dict[str, int]
+) -> tuple[pa.Table, set[int]]:
+    con = _scratch()
 
     def source(name: str) -> str:
         return f"(SELECT *, {projection} FROM {name})" if projection else name  # noqa: S608 - fixed expressions
 
+    # the numbers of the rows any condition holds for (the rows themselves are taken in Arrow:
+    # having DuckDB return every column of them cost as much as the conditions)
+    numbered = table.append_column("_pf_row", pa.array(np.arange(table.num_rows, dtype=np.int32)))
+    con.register("_pf_batch", numbered)
     try:
-        # the numbers of the rows any condition holds for (the rows themselves are taken in Arrow:
-        # having DuckDB return every column of them cost as much as the conditions)
-        numbered = table.append_column("_pf_row", pa.array(np.arange(table.num_rows, dtype=np.int32)))
-        con.register("_pf_batch", numbered)
+        found = con.sql(f"SELECT _pf_row FROM {source('_pf_batch')} WHERE {' OR '.join(fast)}").fetchnumpy()  # noqa: S608
+    finally:
+        con.unregister("_pf_batch")
+    rows = np.sort(np.asarray(found["_pf_row"], dtype=np.int64))
+    hits = table.take(pa.array(rows))
+    hit_flags = [False] * len(fast)
+    if hits.num_rows:
+        # which conditions hold anywhere: a second pass over the (few) hit rows only
+        con.register("_pf_hits", hits)
         try:
-            found = con.sql(f"SELECT _pf_row FROM {source('_pf_batch')} WHERE {' OR '.join(fast)}").fetchnumpy()  # noqa: S608
+            any_of = ", ".join(f"coalesce(bool_or({c}), false)" for c in fast)
+            flags = con.execute(f"SELECT {any_of} FROM {source('_pf_hits')}").fetchall()  # noqa: S608
         finally:
-            con.unregister("_pf_batch")
-        rows = np.sort(np.asarray(found["_pf_row"], dtype=np.int64))
-        hits = table.take(pa.array(rows))
-        hit_flags = [False] * len(fast)
-        if hits.num_rows:
-            # which conditions hold anywhere: a second pass over the (few) hit rows only
-            con.register("_pf_hits", hits)
-            try:
-                any_of = ", ".join(f"coalesce(bool_or({c}), false)" for c in fast)
-                flags = con.execute(f"SELECT {any_of} FROM {source('_pf_hits')}").fetchall()  # noqa: S608
-            finally:
-                con.unregister("_pf_hits")
-            hit_flags = [bool(v) for v in (flags[0] if flags else ())]
-    except duckdb.Error:
-        logger.exception("rule prefilter failed; evaluating every rule over the whole batch")
-        return None
+            con.unregister("_pf_hits")
+        hit_flags = [bool(v) for v in (flags[0] if flags else ())]
     return hits, {r.pk for r in rules if hit_flags[flag_of[f"({r.where})"]]}
 
 
@@ -1008,7 +1023,11 @@ class CorrelationState:
         )
         if is_where_clause(sql):
             sql = f"SELECT {_schema_columns()} FROM events WHERE ({sql})"  # noqa: S608 - compiled rule SQL
-        cur = self.con.execute(_held_sql(sql))
+        try:
+            cur = self.con.execute(_held_sql(sql))
+        except duckdb.Error:  # a folded pattern RE2 refuses (too large): the rule's SQL as written
+            logger.warning("rewritten correlation SQL failed; running it as written", exc_info=True)
+            cur = self.con.execute(sql)
         cols = [d[0] for d in cur.description or ()]
         return rows_to_dicts(cols, cur.fetchall())
 
